@@ -1,0 +1,148 @@
+//! Host buffers: one flat, row-major `Vec` per dtype.
+
+use crate::DType;
+
+/// A flat row-major host buffer of one dtype.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostData {
+    Bool(Vec<bool>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+/// Runs `$body` with `$v` bound to the inner `Vec` of whatever dtype `$data` holds.
+#[macro_export]
+macro_rules! with_data {
+    ($data:expr, $v:ident => $body:expr) => {
+        match $data {
+            $crate::HostData::Bool($v) => $body,
+            $crate::HostData::I32($v) => $body,
+            $crate::HostData::I64($v) => $body,
+            $crate::HostData::F32($v) => $body,
+            $crate::HostData::F64($v) => $body,
+        }
+    };
+}
+
+impl HostData {
+    pub fn dtype(&self) -> DType {
+        match self {
+            HostData::Bool(_) => DType::Bool,
+            HostData::I32(_) => DType::I32,
+            HostData::I64(_) => DType::I64,
+            HostData::F32(_) => DType::F32,
+            HostData::F64(_) => DType::F64,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        with_data!(self, v => v.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A buffer of `n` zeros (false for bool).
+    pub fn zeros(dtype: DType, n: usize) -> HostData {
+        match dtype {
+            DType::Bool => HostData::Bool(vec![false; n]),
+            DType::I32 => HostData::I32(vec![0; n]),
+            DType::I64 => HostData::I64(vec![0; n]),
+            DType::F32 => HostData::F32(vec![0.0; n]),
+            DType::F64 => HostData::F64(vec![0.0; n]),
+        }
+    }
+
+    /// Wraps a typed `Vec`.
+    pub fn from_vec<T: Element>(v: Vec<T>) -> HostData {
+        T::wrap(v)
+    }
+
+    /// `n` copies of `value` converted to `dtype`.
+    pub fn filled(dtype: DType, n: usize, value: f64) -> HostData {
+        match dtype {
+            DType::Bool => HostData::Bool(vec![value != 0.0; n]),
+            DType::I32 => HostData::I32(vec![value as i32; n]),
+            DType::I64 => HostData::I64(vec![value as i64; n]),
+            DType::F32 => HostData::F32(vec![value as f32; n]),
+            DType::F64 => HostData::F64(vec![value; n]),
+        }
+    }
+
+    /// Every element as f64 (bool as 0/1); for tests and formatting.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        match self {
+            HostData::Bool(v) => v.iter().map(|&b| b as u8 as f64).collect(),
+            HostData::I32(v) => v.iter().map(|&x| x as f64).collect(),
+            HostData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+            HostData::F32(v) => v.iter().map(|&x| x as f64).collect(),
+            HostData::F64(v) => v.clone(),
+        }
+    }
+
+    /// Converts to another dtype with C++ `static_cast` semantics
+    /// (float to int truncates toward zero, as `tf.cast` does).
+    pub fn cast(&self, to: DType) -> HostData {
+        fn conv<S: Element, T: Element>(v: &[S]) -> Vec<T> {
+            v.iter().map(|&x| T::from_f64_lossy(x.to_f64_lossy())).collect()
+        }
+        macro_rules! into {
+            ($v:expr) => {
+                match to {
+                    DType::Bool => HostData::Bool($v.iter().map(|x| x.to_f64_lossy() != 0.0).collect()),
+                    DType::I32 => HostData::I32(conv($v)),
+                    DType::I64 => match self {
+                        // i64 -> i64 through f64 would lose precision above 2^53.
+                        HostData::I64(v) => HostData::I64(v.clone()),
+                        HostData::I32(v) => HostData::I64(v.iter().map(|&x| x as i64).collect()),
+                        _ => HostData::I64(conv($v)),
+                    },
+                    DType::F32 => HostData::F32(conv($v)),
+                    DType::F64 => HostData::F64(conv($v)),
+                }
+            };
+        }
+        with_data!(self, v => into!(v))
+    }
+}
+
+/// A Rust element type that maps onto a gradtape dtype.
+pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
+    const DTYPE: DType;
+    fn wrap(v: Vec<Self>) -> HostData;
+    fn unwrap_ref(d: &HostData) -> Option<&[Self]>;
+    fn to_f64_lossy(self) -> f64;
+    fn from_f64_lossy(x: f64) -> Self;
+}
+
+macro_rules! element {
+    ($t:ty, $variant:ident, $to:expr, $from:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = DType::$variant;
+            fn wrap(v: Vec<Self>) -> HostData {
+                HostData::$variant(v)
+            }
+            fn unwrap_ref(d: &HostData) -> Option<&[Self]> {
+                match d {
+                    HostData::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn to_f64_lossy(self) -> f64 {
+                $to(self)
+            }
+            fn from_f64_lossy(x: f64) -> Self {
+                $from(x)
+            }
+        }
+    };
+}
+
+element!(bool, Bool, |b: bool| b as u8 as f64, |x: f64| x != 0.0);
+element!(i32, I32, |x: i32| x as f64, |x: f64| x as i32);
+element!(i64, I64, |x: i64| x as f64, |x: f64| x as i64);
+element!(f32, F32, |x: f32| x as f64, |x: f64| x as f32);
+element!(f64, F64, |x: f64| x, |x: f64| x);

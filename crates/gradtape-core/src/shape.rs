@@ -1,0 +1,165 @@
+//! Shapes and NumPy broadcasting.
+
+use smallvec::SmallVec;
+use std::fmt;
+
+use crate::{Error, Result};
+
+/// A tensor's dimensions, row-major.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Shape(pub SmallVec<[usize; 4]>);
+
+impl Shape {
+    pub fn new(dims: &[usize]) -> Shape {
+        Shape(SmallVec::from_slice(dims))
+    }
+
+    pub fn scalar() -> Shape {
+        Shape(SmallVec::new())
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+
+    pub fn rank(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Number of elements (1 for a scalar).
+    pub fn numel(&self) -> usize {
+        self.0.iter().product()
+    }
+
+    /// Row-major strides in elements.
+    pub fn strides(&self) -> SmallVec<[usize; 4]> {
+        let mut s: SmallVec<[usize; 4]> = SmallVec::from_elem(1, self.rank());
+        for i in (0..self.rank().saturating_sub(1)).rev() {
+            s[i] = s[i + 1] * self.0[i + 1];
+        }
+        s
+    }
+
+    /// Number of elements, or a ResourceExhausted error when it overflows
+    /// or exceeds what can be allocated.
+    pub fn checked_numel(&self, dtype_size: usize) -> Result<usize> {
+        let mut n: usize = 1;
+        for &d in self.dims() {
+            n = n.checked_mul(d).ok_or_else(|| too_large(self))?;
+        }
+        if n.checked_mul(dtype_size).is_none_or(|b| b > isize::MAX as usize / 2) {
+            return Err(too_large(self));
+        }
+        Ok(n)
+    }
+
+    /// TF's error-message form: `[2,3,4]`.
+    pub fn bracketed(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(|d| d.to_string()).collect();
+        format!("[{}]", parts.join(","))
+    }
+
+    /// Python's tuple form: `()`, `(4,)`, `(2, 3)`.
+    pub fn tuple(&self) -> String {
+        match self.rank() {
+            0 => "()".into(),
+            1 => format!("({},)", self.0[0]),
+            _ => {
+                let parts: Vec<String> = self.0.iter().map(|d| d.to_string()).collect();
+                format!("({})", parts.join(", "))
+            }
+        }
+    }
+
+    /// Normalises a possibly negative axis into `0..rank`.
+    pub fn axis(&self, axis: i64) -> Option<usize> {
+        let r = self.rank() as i64;
+        let a = if axis < 0 { axis + r } else { axis };
+        (0..r).contains(&a).then_some(a as usize)
+    }
+}
+
+fn too_large(s: &Shape) -> Error {
+    Error::ResourceExhausted(format!("OOM when allocating tensor with shape{}", s.bracketed()))
+}
+
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.tuple())
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.tuple())
+    }
+}
+
+impl From<&[usize]> for Shape {
+    fn from(d: &[usize]) -> Shape {
+        Shape::new(d)
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(d: [usize; N]) -> Shape {
+        Shape::new(&d)
+    }
+}
+
+impl From<Vec<usize>> for Shape {
+    fn from(d: Vec<usize>) -> Shape {
+        Shape(SmallVec::from_vec(d))
+    }
+}
+
+/// NumPy's broadcasting rule: align trailing dimensions; each pair must be
+/// equal or contain a 1. `None` when the shapes are incompatible.
+pub fn broadcast_shapes(a: &Shape, b: &Shape) -> Option<Shape> {
+    let r = a.rank().max(b.rank());
+    let mut out = SmallVec::from_elem(0usize, r);
+    for i in 0..r {
+        let da = if i < r - a.rank() { 1 } else { a.0[i - (r - a.rank())] };
+        let db = if i < r - b.rank() { 1 } else { b.0[i - (r - b.rank())] };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(Shape(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        let s = |d: &[usize]| Shape::new(d);
+        assert_eq!(broadcast_shapes(&s(&[2, 3]), &s(&[3])), Some(s(&[2, 3])));
+        assert_eq!(broadcast_shapes(&s(&[4, 1, 5]), &s(&[3, 1])), Some(s(&[4, 3, 5])));
+        assert_eq!(broadcast_shapes(&s(&[]), &s(&[2, 2])), Some(s(&[2, 2])));
+        assert_eq!(broadcast_shapes(&s(&[0, 3]), &s(&[1, 3])), Some(s(&[0, 3])));
+        assert_eq!(broadcast_shapes(&s(&[2, 3]), &s(&[2])), None);
+        assert_eq!(broadcast_shapes(&s(&[0]), &s(&[2])), None);
+    }
+
+    #[test]
+    fn shape_forms() {
+        assert_eq!(Shape::new(&[]).tuple(), "()");
+        assert_eq!(Shape::new(&[4]).tuple(), "(4,)");
+        assert_eq!(Shape::new(&[2, 3]).tuple(), "(2, 3)");
+        assert_eq!(Shape::new(&[2, 3, 4]).bracketed(), "[2,3,4]");
+        assert_eq!(Shape::new(&[2, 3, 4]).strides().as_slice(), &[12, 4, 1]);
+        assert_eq!(Shape::new(&[2, 3]).axis(-1), Some(1));
+        assert_eq!(Shape::new(&[2, 3]).axis(2), None);
+    }
+
+    #[test]
+    fn huge_shapes_are_errors() {
+        let s = Shape::new(&[usize::MAX / 2, 4]);
+        assert!(matches!(s.checked_numel(4), Err(Error::ResourceExhausted(_))));
+    }
+}

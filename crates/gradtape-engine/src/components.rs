@@ -1,0 +1,89 @@
+//! The components of tensor, variable, tape and tape-entry entities.
+
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{DType, HostData, Shape};
+use smallvec::SmallVec;
+
+use crate::node::Node;
+use crate::op::OpKind;
+
+/// A tensor's dimensions.
+#[derive(Component, Clone, Debug)]
+pub struct Dims(pub Shape);
+
+/// A tensor's element type.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct ElemType(pub DType);
+
+/// A computed value. Shared (`Arc`) so that views such as reshape and
+/// variable reads cost no copy.
+#[derive(Component, Clone, Debug)]
+pub struct Storage(pub Arc<HostData>);
+
+/// An op whose output is this entity, queued until the next flush.
+#[derive(Component)]
+pub struct Pending {
+    pub kind: OpKind,
+    pub inputs: SmallVec<[Node; 2]>,
+}
+
+/// Marks a variable: its `Storage` is replaced in place by `assign*`.
+#[derive(Component, Clone, Debug)]
+pub struct VariableTag {
+    pub name: String,
+    /// Creation order, which `watched_variables()` follows.
+    pub seq: u64,
+}
+
+/// Marks a trainable variable: tapes watch it when it is read.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Trainable;
+
+/// Which tapes have this tensor on them (watched, or produced by a recorded op).
+#[derive(Component, Clone, Debug, Default)]
+pub struct Watched(pub SmallVec<[Entity; 2]>);
+
+/// A GradientTape.
+#[derive(Component, Debug)]
+pub struct Tape {
+    pub persistent: bool,
+    pub watch_accessed_variables: bool,
+    /// Whether this tape is on its thread's active stack right now.
+    pub recording: bool,
+    /// Whether `stop_recording` has it paused.
+    pub paused: bool,
+    /// A non-persistent tape after its one gradient call.
+    pub consumed: bool,
+    /// Has been entered at least once.
+    pub entered: bool,
+    /// Its entries, in recording order.
+    pub entries: Vec<Entity>,
+    /// Tensors marked `Watched` by this tape, unmarked when it resets or dies.
+    pub marked: Vec<Entity>,
+    /// Watched variables as (creation seq, handle), kept alive by the tape.
+    pub variables: Vec<(u64, Node)>,
+}
+
+/// One recorded op of a tape: enough to run its gradient rule.
+#[derive(Component)]
+pub struct TapeEntry {
+    pub tape: Entity,
+    pub seq: usize,
+    pub kind: OpKind,
+    pub inputs: SmallVec<[Node; 2]>,
+    pub output: Node,
+}
+
+/// Ops queued for the next flush, in program order.
+#[derive(Resource, Default)]
+pub struct PendingQueue(pub Vec<Entity>);
+
+/// Counters a user or a test can read: flushes, dispatched ops.
+#[derive(Resource, Default, Clone, Copy, Debug)]
+pub struct Stats {
+    pub flushes: u64,
+    pub dispatched: u64,
+    pub despawned: u64,
+}

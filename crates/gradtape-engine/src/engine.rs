@@ -1,0 +1,162 @@
+//! The engine: one `bevy_ecs::World` behind a mutex, its schedules, and the
+//! process-wide default engine.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{Error, Result};
+
+use crate::components::{PendingQueue, Stats};
+use crate::node::DropQueue;
+use crate::numpy::PromotionMode;
+use crate::systems;
+
+/// Where an engine computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// The host CPU.
+    Cpu,
+    /// A Vulkan compute device.
+    Vulkan,
+    /// The best device present: Vulkan when there is one, else the CPU.
+    Auto,
+}
+
+impl Device {
+    /// Reads `GRADTAPE_DEVICE` (`cpu`, `vulkan`, `auto`); `auto` when unset.
+    pub fn from_env() -> Result<Device> {
+        match std::env::var("GRADTAPE_DEVICE").ok().as_deref() {
+            None | Some("") | Some("auto") => Ok(Device::Auto),
+            Some("cpu") => Ok(Device::Cpu),
+            Some("vulkan") => Ok(Device::Vulkan),
+            Some(other) => Err(Error::Value(format!(
+                "GRADTAPE_DEVICE must be cpu, vulkan or auto, not {other:?}"
+            ))),
+        }
+    }
+}
+
+pub(crate) struct EngineInner {
+    pub id: u64,
+    pub world: Mutex<World>,
+    pub drops: Arc<DropQueue>,
+    pub numpy: AtomicU8,
+    pub device_name: String,
+}
+
+/// Owns a `World` whose entities are tensors, variables, tapes and tape
+/// entries. Cheap to clone (a reference); handles of one engine may not be
+/// mixed with another's.
+#[derive(Clone)]
+pub struct Engine(pub(crate) Arc<EngineInner>);
+
+static NEXT_ENGINE: AtomicU64 = AtomicU64::new(1);
+static DEFAULT: OnceLock<Engine> = OnceLock::new();
+
+impl Engine {
+    /// A new engine on `device`. `Device::Vulkan` is an `Err` in a build
+    /// without the Vulkan backend; `Device::Auto` then takes the CPU.
+    pub fn new(device: Device) -> Result<Engine> {
+        let device_name = match device {
+            Device::Cpu | Device::Auto => "cpu".to_string(),
+            Device::Vulkan => {
+                return Err(Error::Device(
+                    "no Vulkan device: this build of gradtape has no Vulkan backend".into(),
+                ))
+            }
+        };
+        let mut world = World::new();
+        world.init_resource::<PendingQueue>();
+        world.init_resource::<Stats>();
+        let drops = Arc::new(DropQueue::default());
+        world.insert_resource(systems::Drops(drops.clone()));
+        Ok(Engine(Arc::new(EngineInner {
+            id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
+            world: Mutex::new(world),
+            drops,
+            numpy: AtomicU8::new(PromotionMode::Off as u8),
+            device_name,
+        })))
+    }
+
+    /// A CPU engine.
+    pub fn cpu() -> Engine {
+        Engine::new(Device::Cpu).expect("internal: the CPU engine always opens")
+    }
+
+    /// The process-wide engine behind `gradtape::constant(..)` and friends,
+    /// on the device `GRADTAPE_DEVICE` names (falling back to the CPU).
+    pub fn default_engine() -> &'static Engine {
+        DEFAULT.get_or_init(|| {
+            let dev = Device::from_env().unwrap_or(Device::Auto);
+            Engine::new(dev).unwrap_or_else(|_| Engine::cpu())
+        })
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0.id
+    }
+
+    /// The device this engine computes on, in words.
+    pub fn device_info(&self) -> &str {
+        &self.0.device_name
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock is an engine bug; the world is still
+        // structurally valid, so later calls may go on.
+        self.0.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs every queued op and despawns what no handle refers to.
+    pub fn flush(&self) {
+        let mut w = self.lock();
+        self.flush_locked(&mut w);
+    }
+
+    pub(crate) fn flush_locked(&self, w: &mut World) {
+        systems::dispatch_pending(w);
+        systems::cleanup(w, &self.0.drops);
+    }
+
+    /// Despawns entities whose last handle is gone, without running ops.
+    pub fn collect_garbage(&self) {
+        let mut w = self.lock();
+        systems::cleanup(&mut w, &self.0.drops);
+    }
+
+    /// How many entities the world holds (tensors, variables, tapes, entries).
+    pub fn entity_count(&self) -> usize {
+        let mut w = self.lock();
+        systems::cleanup(&mut w, &self.0.drops);
+        w.entities().count_spawned() as usize
+    }
+
+    /// Flush and dispatch counters.
+    pub fn stats(&self) -> Stats {
+        *self.lock().resource::<Stats>()
+    }
+
+    /// Gives `f` the engine's world, flushed, for inspection.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let mut w = self.lock();
+        self.flush_locked(&mut w);
+        f(&mut w)
+    }
+
+    pub(crate) fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Engine#{}({})", self.0.id, self.0.device_name)
+    }
+}
+
+/// The default engine's device, in words.
+pub fn device_info() -> String {
+    Engine::default_engine().device_info().to_string()
+}

@@ -1,0 +1,41 @@
+//! gradtape-engine: the ECS engine behind gradtape.
+//!
+//! One [`Engine`] owns one `bevy_ecs::World`. Tensors, variables, tapes and
+//! tape entries are entities (see [`components`]). An op call checks shapes
+//! and dtypes at once, spawns its output entity with a `Pending` op and
+//! queues it; the dispatch system runs the queue in program order at a flush
+//! (a value read, Display, or [`Engine::flush`]); the cleanup system
+//! despawns entities no handle refers to.
+
+pub mod backward;
+pub mod components;
+pub mod create;
+pub mod engine;
+pub mod literal;
+pub mod node;
+pub mod numdiff;
+pub mod numpy;
+pub mod op;
+pub mod ops;
+mod strided;
+pub mod systems;
+pub mod tape;
+pub mod tensor;
+pub mod variable;
+
+pub use backward::{Differentiable, Unconnected};
+pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
+pub use engine::{device_info, Device, Engine};
+pub use literal::{IntoLiteral, Literal, Scalar};
+pub use numdiff::{d, numeric_gradient};
+pub use numpy::{enable_numpy_behavior, PromotionMode};
+pub use op::OpKind;
+pub use ops::cast::where_;
+pub use ops::index::{Idx, IndexArg, IntoIdx};
+pub use ops::matmul::matmul;
+pub use ops::movement::{concat, stack, ShapeArg};
+pub use ops::operators::{IntoOperand, Operand};
+pub use ops::reduce::Axes;
+pub use tape::{EntryInfo, GradientTape, StopRecordingGuard, TapeGuard};
+pub use tensor::Tensor;
+pub use variable::{AssignValue, Variable};

@@ -1,0 +1,121 @@
+//! The primitive op vocabulary. Every op the user calls is one of these or
+//! composed from them; each family's shape rules, CPU kernel and gradient
+//! rule live in `ops/<family>.rs`.
+
+use std::sync::Arc;
+
+use gradtape_core::{DType, HostData, Shape};
+use smallvec::SmallVec;
+
+use crate::ops::{binary::BinaryOp, movement::SliceSpec, reduce::ReduceOp, unary::UnaryOp};
+use crate::ops::{binary, cast, matmul, movement, reduce, unary};
+use crate::Tensor;
+use gradtape_core::Result;
+
+/// One primitive op with its static parameters (inputs are held separately).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OpKind {
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    Reduce { op: ReduceOp, axes: SmallVec<[usize; 4]>, keepdims: bool },
+    MatMul { transpose_a: bool, transpose_b: bool },
+    /// Same elements, new shape (the output entity's `Dims`).
+    Reshape,
+    Transpose(SmallVec<[usize; 4]>),
+    /// Broadcast to the output entity's shape.
+    BroadcastTo,
+    Concat { axis: usize },
+    Slice(SliceSpec),
+    /// The gradient of `Slice`: scatters into zeros of the output shape.
+    SliceGrad(SliceSpec),
+    Cast,
+    /// `where(cond, a, b)` with broadcasting.
+    Select,
+    /// A variable read, or `tf.identity`.
+    Identity,
+}
+
+impl OpKind {
+    /// TensorFlow's name of the op, as in `[Op:AddV2]` and tape listings.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OpKind::Unary(u) => u.name(),
+            OpKind::Binary(b) => b.name(),
+            OpKind::Reduce { op, .. } => op.name(),
+            OpKind::MatMul { .. } => "MatMul",
+            OpKind::Reshape => "Reshape",
+            OpKind::Transpose(_) => "Transpose",
+            OpKind::BroadcastTo => "BroadcastTo",
+            OpKind::Concat { .. } => "ConcatV2",
+            OpKind::Slice(_) => "StridedSlice",
+            OpKind::SliceGrad(_) => "StridedSliceGrad",
+            OpKind::Cast => "Cast",
+            OpKind::Select => "SelectV2",
+            OpKind::Identity => "Identity",
+        }
+    }
+}
+
+/// Runs one op on the host. Shapes and dtypes were checked when it was queued.
+pub(crate) fn run_cpu(
+    kind: &OpKind,
+    inputs: &[(Arc<HostData>, &Shape)],
+    out: &Shape,
+    dtype: DType,
+) -> Arc<HostData> {
+    let d = |i: usize| -> &HostData { &inputs[i].0 };
+    let s = |i: usize| -> &Shape { inputs[i].1 };
+    match kind {
+        OpKind::Reshape | OpKind::Identity => inputs[0].0.clone(),
+        OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0))),
+        OpKind::Binary(op) => Arc::new(binary::cpu(*op, d(0), s(0), d(1), s(1), out)),
+        OpKind::Reduce { op, axes, keepdims: _ } => Arc::new(reduce::cpu(*op, d(0), s(0), axes)),
+        OpKind::MatMul { transpose_a, transpose_b } => {
+            Arc::new(matmul::cpu(d(0), s(0), d(1), s(1), *transpose_a, *transpose_b, out))
+        }
+        OpKind::Transpose(perm) => Arc::new(movement::transpose_cpu(d(0), s(0), perm)),
+        OpKind::BroadcastTo => Arc::new(movement::broadcast_cpu(d(0), s(0), out)),
+        OpKind::Concat { axis } => {
+            let parts: SmallVec<[(&HostData, &Shape); 4]> =
+                inputs.iter().map(|(a, s)| (&**a, *s)).collect();
+            Arc::new(movement::concat_cpu(&parts, *axis, out))
+        }
+        OpKind::Slice(spec) => Arc::new(movement::slice_cpu(d(0), s(0), spec, out)),
+        OpKind::SliceGrad(spec) => Arc::new(movement::slice_grad_cpu(d(0), s(0), spec, out)),
+        OpKind::Cast => Arc::new(d(0).cast(dtype)),
+        OpKind::Select => Arc::new(cast::select_cpu(d(0), s(0), d(1), s(1), d(2), s(2), out)),
+    }
+}
+
+/// The gradient rule of `kind`: the upstream gradient `g` has shape
+/// `batch dims ++ output shape` (`batch` leading dims; 0 for `gradient`, 1
+/// for the vectorised jacobian). Returns one entry per input, `None` where the
+/// input gets no gradient. Rules are written with tensor ops, so an outer tape
+/// records them.
+pub(crate) fn gradient(
+    kind: &OpKind,
+    inputs: &[Tensor],
+    output: &Tensor,
+    g: &Tensor,
+    batch: usize,
+) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    match kind {
+        OpKind::Unary(op) => unary::grad(*op, &inputs[0], output, g),
+        OpKind::Binary(op) => binary::grad(*op, &inputs[0], &inputs[1], output, g, batch),
+        OpKind::Reduce { op, axes, keepdims } => {
+            reduce::grad(*op, axes, *keepdims, &inputs[0], output, g, batch)
+        }
+        OpKind::MatMul { transpose_a, transpose_b } => {
+            matmul::grad(&inputs[0], &inputs[1], *transpose_a, *transpose_b, g, batch)
+        }
+        OpKind::Reshape => Ok(smallvec::smallvec![Some(g.reshape_batched(inputs[0].shape(), batch)?)]),
+        OpKind::Transpose(perm) => movement::transpose_grad(perm, g, batch),
+        OpKind::BroadcastTo => Ok(smallvec::smallvec![Some(g.sum_to(inputs[0].shape(), batch)?)]),
+        OpKind::Concat { axis } => movement::concat_grad(*axis, inputs, g, batch),
+        OpKind::Slice(spec) => movement::slice_grad(spec, &inputs[0], g, batch),
+        OpKind::SliceGrad(spec) => movement::slice_grad_grad(spec, &inputs[0], g, batch),
+        OpKind::Cast => cast::cast_grad(&inputs[0], output, g),
+        OpKind::Select => cast::select_grad(inputs, g, batch),
+        OpKind::Identity => Ok(smallvec::smallvec![Some(g.clone())]),
+    }
+}

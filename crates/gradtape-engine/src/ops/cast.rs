@@ -1,0 +1,91 @@
+//! `tf.cast` and `tf.where` (SelectV2): dtype conversion and selection.
+
+use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
+use smallvec::{smallvec, SmallVec};
+
+use crate::op::OpKind;
+use crate::strided::{broadcast_strides, gather};
+use crate::Tensor;
+
+pub(crate) fn select_cpu(
+    c: &HostData,
+    sc: &Shape,
+    a: &HostData,
+    sa: &Shape,
+    b: &HostData,
+    sb: &Shape,
+    out: &Shape,
+) -> HostData {
+    let HostData::Bool(c) = c else { unreachable!("internal: where's condition is bool") };
+    let c = gather(c, 0, &broadcast_strides(sc, out), out.dims());
+    gradtape_core::with_data!(a, av => {
+        let av = gather(av, 0, &broadcast_strides(sa, out), out.dims());
+        let bv = gather(
+            <_ as gradtape_core::Element>::unwrap_ref(b).expect("internal: where's branches share a dtype"),
+            0,
+            &broadcast_strides(sb, out),
+            out.dims(),
+        );
+        HostData::from_vec(c.iter().zip(av.iter().zip(bv)).map(|(&k, (&x, y))| if k { x } else { y }).collect())
+    })
+}
+
+/// Cast's gradient: cast back between float types; none into or out of ints.
+pub(crate) fn cast_grad(x: &Tensor, y: &Tensor, g: &Tensor) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    if x.dtype().is_float() && y.dtype().is_float() {
+        Ok(smallvec![Some(g.cast(x.dtype())?)])
+    } else {
+        Ok(smallvec![None])
+    }
+}
+
+pub(crate) fn select_grad(inputs: &[Tensor], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let (c, a, b) = (&inputs[0], &inputs[1], &inputs[2]);
+    let zeros = g.zeros_like();
+    let ga = c.select(g, &zeros)?.sum_to(a.shape(), batch)?;
+    let gb = c.select(&zeros, g)?.sum_to(b.shape(), batch)?;
+    Ok(smallvec![None, Some(ga), Some(gb)])
+}
+
+impl Tensor {
+    /// `tf.cast(self, dtype)`: float to int truncates toward zero.
+    pub fn cast(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        Tensor::op(OpKind::Cast, &[self], self.shape().clone(), dtype)
+    }
+
+    /// `tf.where(self, a, b)`: `a` where `self` is true, else `b`, broadcasting all three.
+    pub fn select(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        if self.dtype() != DType::Bool {
+            return Err(Error::InvalidArgument(format!(
+                "cannot compute SelectV2 as input #0(zero-based) was expected to be a bool tensor but is a {} tensor [Op:SelectV2]",
+                self.dtype().kernel_name()
+            )));
+        }
+        if a.dtype() != b.dtype() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot compute SelectV2 as input #2(zero-based) was expected to be a {} tensor but is a {} tensor [Op:SelectV2]",
+                a.dtype().kernel_name(),
+                b.dtype().kernel_name()
+            )));
+        }
+        let incompatible = || {
+            Error::InvalidArgument(format!(
+                "condition [{}], then [{}], and else [{}] must be broadcastable [Op:SelectV2]",
+                self.shape().bracketed().trim_matches(['[', ']']),
+                a.shape().bracketed().trim_matches(['[', ']']),
+                b.shape().bracketed().trim_matches(['[', ']'])
+            ))
+        };
+        let ab = broadcast_shapes(a.shape(), b.shape()).ok_or_else(incompatible)?;
+        let out = broadcast_shapes(self.shape(), &ab).ok_or_else(incompatible)?;
+        Tensor::op(OpKind::Select, &[self, a, b], out, a.dtype())
+    }
+}
+
+/// `tf.where(cond, a, b)`.
+pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    cond.select(a, b)
+}

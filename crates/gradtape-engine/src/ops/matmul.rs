@@ -1,0 +1,237 @@
+//! Matrix products: TF's rank rules (MatMul for rank 2, BatchMatMulV2 with
+//! broadcast batch dims above), NumPy's 1-D promotion under legacy NumPy
+//! behaviour, a GEMM kernel, and the gradient.
+
+use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
+use smallvec::{smallvec, SmallVec};
+
+use crate::numpy::{promote, PromotionMode};
+use crate::op::OpKind;
+use crate::strided::{broadcast_strides, for_each_offset};
+use crate::Tensor;
+
+/// Below this many multiply-adds one thread is faster than waking the pool.
+const PARALLEL_FLOPS: usize = 1 << 18;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_into<T: 'static + Copy + Default>(
+    dst: &mut [T],
+    a: &[T],
+    b: &[T],
+    m: usize,
+    n: usize,
+    k: usize,
+    ta: bool,
+    tb: bool,
+    one: T,
+) {
+    let (a_rs, a_cs) = if ta { (1, m as isize) } else { (k as isize, 1) };
+    let (b_rs, b_cs) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    let par = if m * n * k >= PARALLEL_FLOPS { gemm::Parallelism::Rayon(threads()) } else { gemm::Parallelism::None };
+    // SAFETY: the slices hold m*k, k*n and m*n elements at the strides given,
+    // as the caller sized them from validated shapes.
+    unsafe {
+        gemm::gemm(
+            m, n, k,
+            dst.as_mut_ptr(), 1, n as isize, false,
+            a.as_ptr(), a_cs, a_rs,
+            b.as_ptr(), b_cs, b_rs,
+            one, one, false, false, false, par,
+        );
+    }
+}
+
+macro_rules! int_gemm {
+    ($dst:expr, $a:expr, $b:expr, $m:expr, $n:expr, $k:expr, $ta:expr, $tb:expr) => {{
+        for i in 0..$m {
+            for j in 0..$n {
+                let mut s = 0;
+                for p in 0..$k {
+                    let x = if $ta { $a[p * $m + i] } else { $a[i * $k + p] };
+                    let y = if $tb { $b[j * $k + p] } else { $b[p * $n + j] };
+                    s = x.wrapping_mul(y).wrapping_add(s);
+                }
+                $dst[i * $n + j] = s;
+            }
+        }
+    }};
+}
+
+/// Batch offsets of each operand, in output batch order.
+fn batch_offsets(s: &Shape, out_batch: &Shape, mat: usize) -> Vec<usize> {
+    let b = Shape::new(&s.dims()[..s.rank() - 2]);
+    let strides: SmallVec<[isize; 6]> = broadcast_strides(&b, out_batch).iter().map(|&x| x * mat as isize).collect();
+    let mut v = Vec::with_capacity(out_batch.numel());
+    for_each_offset(0, &strides, out_batch.dims(), |o| v.push(o));
+    v
+}
+
+pub(crate) fn cpu(a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, ta: bool, tb: bool, out: &Shape) -> HostData {
+    let r = out.rank();
+    let (m, n) = (out.dims()[r - 2], out.dims()[r - 1]);
+    let k = if ta { sa.dims()[sa.rank() - 2] } else { sa.dims()[sa.rank() - 1] };
+    let out_batch = Shape::new(&out.dims()[..r - 2]);
+    let oa = batch_offsets(sa, &out_batch, m * k);
+    let ob = batch_offsets(sb, &out_batch, k * n);
+    macro_rules! run {
+        ($va:expr, $vb:expr, $t:ty, $body:ident) => {{
+            let mut dst: Vec<$t> = vec![Default::default(); out.numel()];
+            for (bi, (&xa, &xb)) in oa.iter().zip(&ob).enumerate() {
+                let d = &mut dst[bi * m * n..(bi + 1) * m * n];
+                $body!(d, &$va[xa..xa + m * k], &$vb[xb..xb + k * n], m, n, k, ta, tb);
+            }
+            dst
+        }};
+    }
+    macro_rules! float_gemm {
+        ($d:expr, $a:expr, $b:expr, $m:expr, $n:expr, $k:expr, $ta:expr, $tb:expr) => {
+            if $k == 0 {
+                $d.fill(Default::default())
+            } else {
+                gemm_into($d, $a, $b, $m, $n, $k, $ta, $tb, num_one($a))
+            }
+        };
+    }
+    match (a, b) {
+        (HostData::F32(x), HostData::F32(y)) => HostData::F32(run!(x, y, f32, float_gemm)),
+        (HostData::F64(x), HostData::F64(y)) => HostData::F64(run!(x, y, f64, float_gemm)),
+        (HostData::I32(x), HostData::I32(y)) => HostData::I32(run!(x, y, i32, int_gemm)),
+        (HostData::I64(x), HostData::I64(y)) => HostData::I64(run!(x, y, i64, int_gemm)),
+        _ => unreachable!("internal: matmul dtypes were checked at queue time"),
+    }
+}
+
+trait One {
+    fn one() -> Self;
+}
+impl One for f32 {
+    fn one() -> f32 {
+        1.0
+    }
+}
+impl One for f64 {
+    fn one() -> f64 {
+        1.0
+    }
+}
+fn num_one<T: One>(_: &[T]) -> T {
+    T::one()
+}
+
+/// Gradients of `c = op(a) @ op(b)`; `g` is `batch dims ++ c.shape`.
+pub(crate) fn grad(a: &Tensor, b: &Tensor, ta: bool, tb: bool, g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let (da, db) = match (ta, tb) {
+        (false, false) => (g.matmul_raw(b, false, true)?, a.matmul_raw(g, true, false)?),
+        (false, true) => (g.matmul_raw(b, false, false)?, g.matmul_raw(a, true, false)?),
+        (true, false) => (b.matmul_raw(g, false, true)?, a.matmul_raw(g, false, false)?),
+        (true, true) => (b.matmul_raw(g, true, true)?, g.matmul_raw(a, true, true)?),
+    };
+    Ok(smallvec![Some(da.sum_to(a.shape(), batch)?), Some(db.sum_to(b.shape(), batch)?)])
+}
+
+fn ndims_error(a: &Tensor, b: &Tensor) -> Error {
+    if a.rank() == b.rank() {
+        Error::InvalidArgument(format!("In[0] and In[1] ndims must be == 2: {} [Op:MatMul]", a.rank()))
+    } else {
+        Error::InvalidArgument(format!(
+            "In[0] and In[1] has different ndims: {} vs. {} [Op:MatMul]",
+            a.shape().bracketed(),
+            b.shape().bracketed()
+        ))
+    }
+}
+
+impl Tensor {
+    /// Batched matmul with broadcast batch dims; both operands rank >= 2.
+    pub(crate) fn matmul_raw(&self, b: &Tensor, ta: bool, tb: bool) -> Result<Tensor> {
+        let a = self;
+        let op = if a.rank() == 2 && b.rank() == 2 { "MatMul" } else { "BatchMatMulV2" };
+        if a.dtype() != b.dtype() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot compute {op} as input #1(zero-based) was expected to be a {} tensor but is a {} tensor [Op:{op}]",
+                a.dtype().kernel_name(),
+                b.dtype().kernel_name()
+            )));
+        }
+        if a.dtype() == DType::Bool {
+            return Err(Error::InvalidArgument(format!(
+                "Value for attr 'T' of bool is not in the list of allowed values [Op:{op}]"
+            )));
+        }
+        let (ra, rb) = (a.rank(), b.rank());
+        let (m, ka) = if ta { (a.dims()[ra - 1], a.dims()[ra - 2]) } else { (a.dims()[ra - 2], a.dims()[ra - 1]) };
+        let (kb, n) = if tb { (b.dims()[rb - 1], b.dims()[rb - 2]) } else { (b.dims()[rb - 2], b.dims()[rb - 1]) };
+        if ka != kb {
+            return Err(Error::InvalidArgument(if op == "MatMul" {
+                format!(
+                    "Matrix size-incompatible: In[0]: {}, In[1]: {} [Op:MatMul]",
+                    a.shape().bracketed(),
+                    b.shape().bracketed()
+                )
+            } else {
+                format!(
+                    "In[0] mismatch In[1] shape: {ka} vs. {kb}: {} {} {} {} [Op:BatchMatMulV2]",
+                    a.shape().bracketed(),
+                    b.shape().bracketed(),
+                    ta as u8,
+                    tb as u8
+                )
+            }));
+        }
+        let batch = broadcast_shapes(&Shape::new(&a.dims()[..ra - 2]), &Shape::new(&b.dims()[..rb - 2])).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "In[0] and In[1] must have compatible batch dimensions: {} vs. {} [Op:BatchMatMulV2]",
+                a.shape().bracketed(),
+                b.shape().bracketed()
+            ))
+        })?;
+        let mut dims = batch.dims().to_vec();
+        dims.extend_from_slice(&[m, n]);
+        Tensor::op(OpKind::MatMul { transpose_a: ta, transpose_b: tb }, &[a, b], Shape::from(dims), a.dtype())
+    }
+
+    /// `tf.matmul(self, b, transpose_a, transpose_b)`: rank >= 2 operands;
+    /// batch dims broadcast.
+    pub fn matmul_t(&self, b: &Tensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor> {
+        if self.rank() < 2 || b.rank() < 2 {
+            return Err(ndims_error(self, b));
+        }
+        self.matmul_raw(b, transpose_a, transpose_b)
+    }
+
+    /// `self @ b`. Under legacy NumPy behaviour a 1-D operand is promoted
+    /// as NumPy does and mixed dtypes are promoted; otherwise TF's rules.
+    pub fn matmul(&self, b: &Tensor) -> Result<Tensor> {
+        let mode = self.engine().numpy_mode();
+        let (mut a, mut b) = (self.clone(), b.clone());
+        if a.dtype() != b.dtype() {
+            if let Some(dt) = promote(mode, a.dtype(), b.dtype())? {
+                a = a.cast(dt)?;
+                b = b.cast(dt)?;
+            }
+        }
+        if mode == PromotionMode::Legacy && (a.rank() == 1 || b.rank() == 1) && a.rank() >= 1 && b.rank() >= 1 {
+            let (va, vb) = (a.rank() == 1, b.rank() == 1);
+            let a2 = if va { a.expand_dims(0)? } else { a.clone() };
+            let b2 = if vb { b.expand_dims(-1)? } else { b.clone() };
+            let mut c = a2.matmul_raw(&b2, false, false)?;
+            if vb {
+                c = c.squeeze(&[-1])?;
+            }
+            if va {
+                c = c.squeeze(&[if vb { -1 } else { -2 }])?;
+            }
+            return Ok(c);
+        }
+        a.matmul_t(&b, false, false)
+    }
+}
+
+/// `tf.matmul(a, b)`.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    a.matmul(b)
+}

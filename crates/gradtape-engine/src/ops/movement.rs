@@ -1,0 +1,413 @@
+//! Ops that move elements without arithmetic: reshape, transpose,
+//! broadcast_to, concat (and stack, expand_dims, squeeze composed from
+//! them), strided slices and their gradient.
+
+use gradtape_core::{DType, Error, HostData, Result, Shape};
+use smallvec::{smallvec, SmallVec};
+
+use crate::op::OpKind;
+use crate::strided::{broadcast_strides, gather, scatter};
+use crate::Tensor;
+
+/// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
+pub trait ShapeArg {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]>;
+}
+impl ShapeArg for &[i64] {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.iter().copied().collect()
+    }
+}
+impl<const N: usize> ShapeArg for [i64; N] {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.iter().copied().collect()
+    }
+}
+impl<const N: usize> ShapeArg for [i32; N] {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.iter().map(|&d| d as i64).collect()
+    }
+}
+impl ShapeArg for Vec<i64> {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.iter().copied().collect()
+    }
+}
+impl ShapeArg for &Shape {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.dims().iter().map(|&d| d as i64).collect()
+    }
+}
+impl ShapeArg for &[usize] {
+    fn dims_i64(&self) -> SmallVec<[i64; 4]> {
+        self.iter().map(|&d| d as i64).collect()
+    }
+}
+
+/// Resolves a reshape target with TF's `-1` rule and messages.
+fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
+    let mut unknown: Option<usize> = None;
+    let mut known: usize = 1;
+    let mut known_nonzero: usize = 1;
+    for (i, &d) in dims.iter().enumerate() {
+        if d == -1 {
+            if let Some(u) = unknown {
+                return Err(Error::InvalidArgument(format!(
+                    "Only one input size may be -1, not both {u} and {i} [Op:Reshape]"
+                )));
+            }
+            unknown = Some(i);
+        } else if d < 0 {
+            return Err(Error::InvalidArgument(format!("Size {i} must be non-negative, not {d} [Op:Reshape]")));
+        } else {
+            known = known.saturating_mul(d as usize);
+            if d != 0 {
+                known_nonzero = known_nonzero.saturating_mul(d as usize);
+            }
+        }
+    }
+    let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
+    if let Some(u) = unknown {
+        // With a zero-size input TF infers -1 from the non-zero dims alone.
+        let (have, per) = if n == 0 {
+            (input.dims().iter().filter(|&&d| d != 0).product::<usize>(), known_nonzero)
+        } else {
+            (n, known)
+        };
+        if per == 0 || have % per != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known} [Op:Reshape]"
+            )));
+        }
+        out[u] = have / per;
+    } else if known != n {
+        return Err(Error::InvalidArgument(format!(
+            "Input to reshape is a tensor with {n} values, but the requested shape has {known} [Op:Reshape]"
+        )));
+    }
+    Ok(Shape::from(out))
+}
+
+/// A strided window: for each input dim, the first index and the step; the
+/// output entity's shape says how many steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceSpec {
+    pub begin: SmallVec<[usize; 4]>,
+    pub step: SmallVec<[isize; 4]>,
+}
+
+impl SliceSpec {
+    fn with_batch(&self, batch_dims: &[usize]) -> SliceSpec {
+        let mut begin: SmallVec<[usize; 4]> = smallvec![0; batch_dims.len()];
+        begin.extend_from_slice(&self.begin);
+        let mut step: SmallVec<[isize; 4]> = smallvec![1; batch_dims.len()];
+        step.extend_from_slice(&self.step);
+        SliceSpec { begin, step }
+    }
+
+    fn offset_strides(&self, input: &Shape) -> (usize, SmallVec<[isize; 6]>) {
+        let own = input.strides();
+        let offset = self.begin.iter().zip(own.iter()).map(|(b, s)| b * s).sum();
+        (offset, self.step.iter().zip(own.iter()).map(|(&k, &s)| k * s as isize).collect())
+    }
+}
+
+pub(crate) fn transpose_cpu(x: &HostData, s: &Shape, perm: &[usize]) -> HostData {
+    let own = s.strides();
+    let strides: SmallVec<[isize; 6]> = perm.iter().map(|&p| own[p] as isize).collect();
+    let out: SmallVec<[usize; 6]> = perm.iter().map(|&p| s.dims()[p]).collect();
+    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, 0, &strides, &out)))
+}
+
+pub(crate) fn broadcast_cpu(x: &HostData, s: &Shape, out: &Shape) -> HostData {
+    let strides = broadcast_strides(s, out);
+    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, 0, &strides, out.dims())))
+}
+
+pub(crate) fn concat_cpu(parts: &[(&HostData, &Shape)], axis: usize, out: &Shape) -> HostData {
+    let outer: usize = out.dims()[..axis].iter().product();
+    let blocks: SmallVec<[usize; 4]> = parts.iter().map(|(_, s)| s.dims()[axis..].iter().product()).collect();
+    macro_rules! cat {
+        ($($v:ident),*) => {
+            match parts[0].0 {
+                $(HostData::$v(_) => {
+                    let mut v = Vec::with_capacity(out.numel());
+                    for o in 0..outer {
+                        for ((d, _), &block) in parts.iter().zip(&blocks) {
+                            let HostData::$v(x) = d else { unreachable!("internal: concat parts share a dtype") };
+                            v.extend_from_slice(&x[o * block..(o + 1) * block]);
+                        }
+                    }
+                    HostData::$v(v)
+                })*
+            }
+        };
+    }
+    cat!(Bool, I32, I64, F32, F64)
+}
+
+pub(crate) fn slice_cpu(x: &HostData, s: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
+    let (offset, strides) = spec.offset_strides(s);
+    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, offset, &strides, out.dims())))
+}
+
+pub(crate) fn slice_grad_cpu(g: &HostData, sg: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
+    let (offset, strides) = spec.offset_strides(out);
+    let mut z = HostData::zeros(g.dtype(), out.numel());
+    macro_rules! go {
+        ($($v:ident),*) => {
+            match (&mut z, g) {
+                $((HostData::$v(d), HostData::$v(s)) => scatter(d, offset, &strides, s, sg.dims()),)*
+                _ => unreachable!("internal: same dtype"),
+            }
+        };
+    }
+    go!(Bool, I32, I64, F32, F64);
+    z
+}
+
+pub(crate) fn transpose_grad(perm: &[usize], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let mut inv = vec![0usize; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i;
+    }
+    let full: SmallVec<[usize; 4]> = (0..batch).chain(inv.iter().map(|&p| p + batch)).collect();
+    Ok(smallvec![Some(g.transpose_perm(&full)?)])
+}
+
+pub(crate) fn concat_grad(axis: usize, inputs: &[Tensor], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let mut start = 0;
+    let mut out = SmallVec::new();
+    for t in inputs {
+        let len = t.dims()[axis];
+        let mut begin: SmallVec<[usize; 4]> = smallvec![0; g.rank()];
+        begin[batch + axis] = start;
+        let mut dims: Vec<usize> = g.dims().to_vec();
+        dims[batch + axis] = len;
+        out.push(Some(g.strided(SliceSpec { begin, step: smallvec![1; g.rank()] }, Shape::from(dims))?));
+        start += len;
+    }
+    Ok(out)
+}
+
+pub(crate) fn slice_grad(spec: &SliceSpec, x: &Tensor, g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let spec = spec.with_batch(&g.dims()[..batch]);
+    let mut dims: Vec<usize> = g.dims()[..batch].to_vec();
+    dims.extend_from_slice(x.dims());
+    let out = Tensor::op(OpKind::SliceGrad(spec), &[g], Shape::from(dims), g.dtype())?;
+    Ok(smallvec![Some(out)])
+}
+
+pub(crate) fn slice_grad_grad(spec: &SliceSpec, g: &Tensor, gg: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    // SliceGrad scattered `g` into zeros; its own gradient gathers the same window back.
+    let spec = spec.with_batch(&gg.dims()[..batch]);
+    let mut dims: Vec<usize> = gg.dims()[..batch].to_vec();
+    dims.extend_from_slice(g.dims());
+    Ok(smallvec![Some(gg.strided(spec, Shape::from(dims))?)])
+}
+
+impl Tensor {
+    /// `tf.reshape(self, shape)`; one `-1` is inferred.
+    pub fn reshape(&self, shape: impl ShapeArg) -> Result<Tensor> {
+        let target = reshape_target(self.numel(), self.shape(), &shape.dims_i64())?;
+        if &target == self.shape() {
+            return Ok(self.clone());
+        }
+        Tensor::op(OpKind::Reshape, &[self], target, self.dtype())
+    }
+
+    /// Reshapes to `self's first batch dims ++ shape`.
+    pub(crate) fn reshape_batched(&self, shape: &Shape, batch: usize) -> Result<Tensor> {
+        let mut dims: Vec<usize> = self.dims()[..batch].to_vec();
+        dims.extend_from_slice(shape.dims());
+        self.reshape(&Shape::from(dims))
+    }
+
+    /// `tf.transpose(self)`: reverses the axes.
+    pub fn t(&self) -> Result<Tensor> {
+        let perm: SmallVec<[usize; 4]> = (0..self.rank()).rev().collect();
+        self.transpose_perm(&perm)
+    }
+
+    /// `tf.transpose(self, perm)`.
+    pub fn transpose(&self, perm: &[i64]) -> Result<Tensor> {
+        let r = self.rank();
+        if perm.len() != r {
+            return Err(Error::InvalidArgument(format!(
+                "transpose expects a vector of size {r}. But input(1) is a vector of size {} [Op:Transpose]",
+                perm.len()
+            )));
+        }
+        let mut p: SmallVec<[usize; 4]> = SmallVec::new();
+        for &a in perm {
+            let a2 = if a < 0 { a + r as i64 } else { a };
+            if !(0..r as i64).contains(&a2) || p.contains(&(a2 as usize)) {
+                return Err(Error::InvalidArgument(format!(
+                    "{a} is out of range [0 .. {r}) or repeated in the permutation [Op:Transpose]"
+                )));
+            }
+            p.push(a2 as usize);
+        }
+        self.transpose_perm(&p)
+    }
+
+    pub(crate) fn transpose_perm(&self, perm: &[usize]) -> Result<Tensor> {
+        if perm.iter().enumerate().all(|(i, &p)| i == p) {
+            return Ok(self.clone());
+        }
+        let dims: Vec<usize> = perm.iter().map(|&p| self.dims()[p]).collect();
+        Tensor::op(OpKind::Transpose(perm.into()), &[self], Shape::from(dims), self.dtype())
+    }
+
+    /// `tf.broadcast_to(self, shape)`.
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let target = Shape::new(shape);
+        if &target == self.shape() {
+            return Ok(self.clone());
+        }
+        if gradtape_core::broadcast_shapes(self.shape(), &target).as_ref() != Some(&target) {
+            return Err(Error::InvalidArgument(format!(
+                "Unable to broadcast tensor of shape {} to tensor of shape {} [Op:BroadcastTo]",
+                self.shape().bracketed(),
+                target.bracketed()
+            )));
+        }
+        Tensor::op(OpKind::BroadcastTo, &[self], target, self.dtype())
+    }
+
+    /// `tf.expand_dims(self, axis)`.
+    pub fn expand_dims(&self, axis: i64) -> Result<Tensor> {
+        let r = self.rank() as i64;
+        if axis < -r - 1 || axis > r {
+            return Err(Error::InvalidArgument(format!(
+                "Tried to expand dim index {axis} for tensor with {r} dimensions. [Op:ExpandDims]"
+            )));
+        }
+        let a = if axis < 0 { axis + r + 1 } else { axis } as usize;
+        let mut dims = self.dims().to_vec();
+        dims.insert(a, 1);
+        self.reshape(&Shape::from(dims))
+    }
+
+    /// `tf.squeeze(self, axis)`; an empty list squeezes every size-1 axis.
+    pub fn squeeze(&self, axes: &[i64]) -> Result<Tensor> {
+        let r = self.rank() as i64;
+        let mut drop: SmallVec<[usize; 4]> = SmallVec::new();
+        for &a in axes {
+            if a < -r || a >= r {
+                return Err(Error::InvalidArgument(format!(
+                    "Tried to squeeze dim index {a} for tensor with {r} dimensions. [Op:Squeeze]"
+                )));
+            }
+            let a = if a < 0 { a + r } else { a } as usize;
+            if self.dims()[a] != 1 {
+                return Err(Error::InvalidArgument(format!(
+                    "Can not squeeze dim[{a}], expected a dimension of 1, got {} [Op:Squeeze]",
+                    self.dims()[a]
+                )));
+            }
+            drop.push(a);
+        }
+        let dims: Vec<usize> = self
+            .dims()
+            .iter()
+            .enumerate()
+            .filter(|&(i, &d)| if axes.is_empty() { d != 1 } else { !drop.contains(&i) })
+            .map(|(_, &d)| d)
+            .collect();
+        self.reshape(&Shape::from(dims))
+    }
+
+    /// A strided window of `self` (validated by the caller).
+    pub(crate) fn strided(&self, spec: SliceSpec, out: Shape) -> Result<Tensor> {
+        if &out == self.shape() && spec.begin.iter().all(|&b| b == 0) && spec.step.iter().all(|&k| k == 1) {
+            return Ok(self.clone());
+        }
+        Tensor::op(OpKind::Slice(spec), &[self], out, self.dtype())
+    }
+}
+
+fn dtype_mismatch(op: &str, first: DType, i: usize, other: DType) -> Error {
+    Error::InvalidArgument(format!(
+        "cannot compute {op} as input #{i}(zero-based) was expected to be a {} tensor but is a {} tensor [Op:{op}]",
+        first.kernel_name(),
+        other.kernel_name()
+    ))
+}
+
+/// `tf.concat(values, axis)`.
+pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
+    let first = values
+        .first()
+        .ok_or_else(|| Error::Value("List argument 'values' to 'ConcatV2' Op with length 0 shorter than minimum length 2.".into()))?;
+    for (i, t) in values.iter().enumerate().skip(1) {
+        if t.dtype() != first.dtype() {
+            return Err(dtype_mismatch("ConcatV2", first.dtype(), i, t.dtype()));
+        }
+    }
+    let r = first.rank() as i64;
+    if r == 0 {
+        return Err(Error::InvalidArgument("ConcatOp : Can't concatenate scalars (use tf.stack instead) [Op:ConcatV2]".into()));
+    }
+    if axis < -r || axis >= r {
+        return Err(Error::InvalidArgument(format!(
+            "ConcatOp : Expected concatenating dimensions in the range [{}, {r}), but got {axis} [Op:ConcatV2]",
+            -r
+        )));
+    }
+    let a = if axis < 0 { axis + r } else { axis } as usize;
+    let mut dims = first.dims().to_vec();
+    dims[a] = 0;
+    for (i, t) in values.iter().enumerate() {
+        if t.rank() != first.rank() {
+            return Err(Error::InvalidArgument(format!(
+                "ConcatOp : Ranks of all input tensors should match: shape[0] = {} vs. shape[{i}] = {} [Op:ConcatV2]",
+                first.shape().bracketed(),
+                t.shape().bracketed()
+            )));
+        }
+        for d in 0..first.rank() {
+            if d != a && t.dims()[d] != first.dims()[d] {
+                return Err(Error::InvalidArgument(format!(
+                    "ConcatOp : Dimension {d} in both shapes must be equal: shape[0] = {} vs. shape[{i}] = {} [Op:ConcatV2]",
+                    first.shape().bracketed(),
+                    t.shape().bracketed()
+                )));
+            }
+        }
+        dims[a] += t.dims()[a];
+    }
+    if values.len() == 1 {
+        return Ok(first.clone());
+    }
+    let refs: SmallVec<[&Tensor; 4]> = values.iter().collect();
+    Tensor::op(OpKind::Concat { axis: a }, &refs, Shape::from(dims), first.dtype())
+}
+
+/// `tf.stack(values, axis)`: expand_dims then concat.
+pub fn stack(values: &[Tensor], axis: i64) -> Result<Tensor> {
+    let first = values
+        .first()
+        .ok_or_else(|| Error::Value("List argument 'values' to 'Pack' Op with length 0 shorter than minimum length 1.".into()))?;
+    let r = first.rank() as i64 + 1;
+    if axis < -r || axis >= r {
+        return Err(Error::Value(format!("Argument `axis` = {axis} not in range [{}, {r})", -r)));
+    }
+    for (i, t) in values.iter().enumerate().skip(1) {
+        if t.dtype() != first.dtype() {
+            return Err(dtype_mismatch("Pack", first.dtype(), i, t.dtype()));
+        }
+        if t.shape() != first.shape() {
+            return Err(Error::InvalidArgument(format!(
+                "Shapes of all inputs must match: values[0].shape = {} != values[{i}].shape = {} [Op:Pack]",
+                first.shape().bracketed(),
+                t.shape().bracketed()
+            )));
+        }
+    }
+    let expanded: Vec<Tensor> = values.iter().map(|t| t.expand_dims(axis)).collect::<Result<_>>()?;
+    if expanded.len() == 1 {
+        return Ok(expanded.into_iter().next().expect("internal: one element"));
+    }
+    concat(&expanded, axis)
+}

@@ -1,0 +1,190 @@
+//! The user-facing binary operators: Python-literal operands, TF's operand
+//! conversion rules, NumPy-behaviour promotion, and `std::ops` impls that
+//! return `Result` (as candle's do).
+
+use std::borrow::Cow;
+
+use gradtape_core::{DType, Error, Result};
+
+use super::binary::{binary, BinaryOp};
+use crate::numpy::{promote, PromotionMode};
+use crate::{Tensor, Variable};
+
+/// One side of a binary operator.
+pub enum Operand<'a> {
+    Tensor(Cow<'a, Tensor>),
+    /// A Python int literal.
+    Int(i64),
+    /// A Python float literal.
+    Float(f64),
+}
+
+/// What may stand on either side of an operator.
+pub trait IntoOperand<'a> {
+    fn into_operand(self) -> Operand<'a>;
+}
+
+impl<'a> IntoOperand<'a> for &'a Tensor {
+    fn into_operand(self) -> Operand<'a> {
+        Operand::Tensor(Cow::Borrowed(self))
+    }
+}
+impl<'a> IntoOperand<'a> for Tensor {
+    fn into_operand(self) -> Operand<'a> {
+        Operand::Tensor(Cow::Owned(self))
+    }
+}
+impl<'a> IntoOperand<'a> for &Variable {
+    fn into_operand(self) -> Operand<'a> {
+        Operand::Tensor(Cow::Owned(self.read()))
+    }
+}
+macro_rules! lit_operand {
+    ($($t:ty => $v:ident as $as:ty),*) => {$(
+        impl<'a> IntoOperand<'a> for $t {
+            fn into_operand(self) -> Operand<'a> {
+                Operand::$v(self as $as)
+            }
+        }
+    )*};
+}
+lit_operand!(i32 => Int as i64, i64 => Int as i64, f32 => Float as f64, f64 => Float as f64);
+
+fn py_float(f: f64) -> String {
+    format!("{f:?}")
+}
+
+/// Turns a literal into a tensor beside `t`, as TF's operator overloads do.
+/// `literal_first` is Python's reflected form (`2.5 + t`).
+fn literal_tensor(t: &Tensor, lit: &Operand, literal_first: bool, op: BinaryOp) -> Result<Tensor> {
+    let e = t.engine();
+    let mode = e.numpy_mode();
+    let dt = t.dtype();
+    match *lit {
+        Operand::Int(i) => e.constant_with(i, if dt == DType::Bool { DType::I32 } else { dt }),
+        Operand::Float(f) if dt.is_float() => e.constant_with(f, dt),
+        Operand::Float(f) => match mode {
+            PromotionMode::Off if literal_first => Err(Error::Type(format!(
+                "Cannot convert {} to EagerTensor of dtype {}",
+                py_float(f),
+                dt
+            ))),
+            // `t + 2.5`: the literal becomes a float32 tensor and the kernel
+            // then rejects the mix.
+            PromotionMode::Off => e.constant(f),
+            PromotionMode::Legacy | PromotionMode::All => e.constant_with(f, DType::F64),
+            PromotionMode::Safe => Err(Error::Type(format!(
+                "In promotion mode PromoMode.SAFE, implicit dtype promotion between (<dtype: '{}'>, weak=False) and (<dtype: 'float64'>, weak=True) is disallowed. You need to explicitly specify the dtype in your op, or relax your dtype promotion rules (such as from SAFE mode to ALL mode). [Op:{}]",
+                dt,
+                op.name()
+            ))),
+        },
+        Operand::Tensor(_) => unreachable!("internal: called with a literal"),
+    }
+}
+
+/// `lhs op rhs` with TF's operator semantics.
+pub fn apply<'a, 'b>(op: BinaryOp, lhs: Operand<'a>, rhs: Operand<'b>) -> Result<Tensor> {
+    let (a, b) = match (&lhs, &rhs) {
+        (Operand::Tensor(a), Operand::Tensor(b)) => (a.clone().into_owned(), b.clone().into_owned()),
+        (Operand::Tensor(a), lit) => {
+            let b = literal_tensor(a, lit, false, op)?;
+            (a.clone().into_owned(), b)
+        }
+        (lit, Operand::Tensor(b)) => {
+            let a = literal_tensor(b, lit, true, op)?;
+            (a, b.clone().into_owned())
+        }
+        _ => return Err(Error::Type("a binary operator needs at least one tensor".into())),
+    };
+    let (mut a, mut b) = (a, b);
+    if a.dtype() != b.dtype() {
+        if let Some(dt) = promote(a.engine().numpy_mode(), a.dtype(), b.dtype())? {
+            a = a.cast(dt)?;
+            b = b.cast(dt)?;
+        }
+    }
+    // Python's `/` on integers is true division in float64.
+    if op == BinaryOp::Div && a.dtype() == b.dtype() && !a.dtype().is_float() {
+        a = a.cast(DType::F64)?;
+        b = b.cast(DType::F64)?;
+    }
+    binary(op, &a, &b)
+}
+
+macro_rules! methods {
+    ($($name:ident => $op:ident, $doc:literal;)*) => {
+        impl Tensor {
+            $(
+                #[doc = $doc]
+                pub fn $name<'b>(&self, rhs: impl IntoOperand<'b>) -> Result<Tensor> {
+                    apply(BinaryOp::$op, Operand::Tensor(Cow::Borrowed(self)), rhs.into_operand())
+                }
+            )*
+        }
+    };
+}
+
+methods! {
+    add => Add, "`self + rhs`";
+    sub => Sub, "`self - rhs`";
+    mul => Mul, "`self * rhs`";
+    div => Div, "`self / rhs` (true division: integers give float64)";
+    floordiv => FloorDiv, "`self // rhs` (floors)";
+    pow => Pow, "`self ** rhs`";
+    maximum => Maximum, "`tf.maximum`";
+    minimum => Minimum, "`tf.minimum`";
+    equal => Equal, "`tf.equal`";
+    not_equal => NotEqual, "`tf.not_equal`";
+    less => Less, "`self < rhs`";
+    less_equal => LessEqual, "`self <= rhs`";
+    greater => Greater, "`self > rhs`";
+    greater_equal => GreaterEqual, "`self >= rhs`";
+}
+
+macro_rules! std_ops {
+    ($($trait:ident $method:ident => $op:ident),*) => {$(
+        impl<'a, R: IntoOperand<'a>> std::ops::$trait<R> for &Tensor {
+            type Output = Result<Tensor>;
+            fn $method(self, rhs: R) -> Result<Tensor> {
+                apply(BinaryOp::$op, Operand::Tensor(Cow::Borrowed(self)), rhs.into_operand())
+            }
+        }
+        impl<'a, R: IntoOperand<'a>> std::ops::$trait<R> for Tensor {
+            type Output = Result<Tensor>;
+            fn $method(self, rhs: R) -> Result<Tensor> {
+                apply(BinaryOp::$op, Operand::Tensor(Cow::Owned(self)), rhs.into_operand())
+            }
+        }
+        impl<'a, R: IntoOperand<'a>> std::ops::$trait<R> for &Variable {
+            type Output = Result<Tensor>;
+            fn $method(self, rhs: R) -> Result<Tensor> {
+                apply(BinaryOp::$op, Operand::Tensor(Cow::Owned(self.read())), rhs.into_operand())
+            }
+        }
+        std_ops!(@reflected $trait $method $op: i32, i64, f32, f64);
+    )*};
+    (@reflected $trait:ident $method:ident $op:ident: $($lit:ty),*) => {$(
+        impl std::ops::$trait<&Tensor> for $lit {
+            type Output = Result<Tensor>;
+            fn $method(self, rhs: &Tensor) -> Result<Tensor> {
+                apply(BinaryOp::$op, self.into_operand(), Operand::Tensor(Cow::Borrowed(rhs)))
+            }
+        }
+        impl std::ops::$trait<&Variable> for $lit {
+            type Output = Result<Tensor>;
+            fn $method(self, rhs: &Variable) -> Result<Tensor> {
+                apply(BinaryOp::$op, self.into_operand(), Operand::Tensor(Cow::Owned(rhs.read())))
+            }
+        }
+    )*};
+}
+
+std_ops!(Add add => Add, Sub sub => Sub, Mul mul => Mul, Div div => Div);
+
+impl std::ops::Neg for &Tensor {
+    type Output = Result<Tensor>;
+    fn neg(self) -> Result<Tensor> {
+        Tensor::neg(self)
+    }
+}

@@ -1,0 +1,265 @@
+//! Reductions over axis lists: sum, mean, max, min, prod, with TF's axis
+//! rules (negative, empty list, duplicates rejected) and integer mean that
+//! truncates toward zero.
+
+use gradtape_core::{DType, Error, HostData, Result, Shape};
+use smallvec::{smallvec, SmallVec};
+
+use crate::op::OpKind;
+use crate::strided::for_each_offset;
+use crate::Tensor;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    Prod,
+}
+
+impl ReduceOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "Sum",
+            ReduceOp::Mean => "Mean",
+            ReduceOp::Max => "Max",
+            ReduceOp::Min => "Min",
+            ReduceOp::Prod => "Prod",
+        }
+    }
+}
+
+/// Which axes to reduce: all of them (`axis=None`), or a list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Axes {
+    All,
+    List(SmallVec<[i64; 4]>),
+}
+
+impl From<i64> for Axes {
+    fn from(a: i64) -> Axes {
+        Axes::List(smallvec![a])
+    }
+}
+impl From<i32> for Axes {
+    fn from(a: i32) -> Axes {
+        Axes::List(smallvec![a as i64])
+    }
+}
+impl<const N: usize> From<[i64; N]> for Axes {
+    fn from(a: [i64; N]) -> Axes {
+        Axes::List(a.iter().copied().collect())
+    }
+}
+impl<const N: usize> From<[i32; N]> for Axes {
+    fn from(a: [i32; N]) -> Axes {
+        Axes::List(a.iter().map(|&x| x as i64).collect())
+    }
+}
+impl From<&[i64]> for Axes {
+    fn from(a: &[i64]) -> Axes {
+        Axes::List(a.iter().copied().collect())
+    }
+}
+impl From<Vec<i64>> for Axes {
+    fn from(a: Vec<i64>) -> Axes {
+        Axes::List(a.into_iter().collect())
+    }
+}
+impl From<Option<i64>> for Axes {
+    fn from(a: Option<i64>) -> Axes {
+        a.map_or(Axes::All, Axes::from)
+    }
+}
+impl TryFrom<&Tensor> for Axes {
+    type Error = Error;
+    /// An int32/int64 tensor of axes, as TF accepts.
+    fn try_from(t: &Tensor) -> Result<Axes> {
+        if !t.dtype().is_int() {
+            return Err(Error::InvalidArgument(format!(
+                "Value for attr 'Tidx' of {} is not in the list of allowed values: int32, int64",
+                t.dtype()
+            )));
+        }
+        Ok(Axes::List(t.to_f64_vec().into_iter().map(|x| x as i64).collect()))
+    }
+}
+
+/// Normalises axes for a rank-`rank` input, with TF's messages.
+fn resolve(op: ReduceOp, axes: &Axes, rank: usize) -> Result<SmallVec<[usize; 4]>> {
+    let list: SmallVec<[i64; 4]> = match axes {
+        Axes::All => (0..rank as i64).collect(),
+        Axes::List(l) => l.clone(),
+    };
+    let mut out: SmallVec<[usize; 4]> = SmallVec::new();
+    for &a in &list {
+        let r = rank as i64;
+        if a < -r || a >= r {
+            return Err(Error::InvalidArgument(format!(
+                "Invalid reduction dimension ({a} for input with {rank} dimension(s) [Op:{}]",
+                op.name()
+            )));
+        }
+        let a = if a < 0 { a + r } else { a } as usize;
+        if out.contains(&a) {
+            return Err(Error::InvalidArgument(format!(
+                "Invalid reduction arguments: Axes contains duplicate dimension: {a} [Op:{}]",
+                op.name()
+            )));
+        }
+        out.push(a);
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn kept_shape(input: &Shape, axes: &[usize]) -> Shape {
+    Shape::from(input.dims().iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect::<Vec<_>>())
+}
+
+macro_rules! reduce_typed {
+    ($v:expr, $t:ty, $op:expr, $in:expr, $axes:expr, $zero:expr, $one:expr, $lo:expr, $hi:expr, $add:expr, $mul:expr, $div:expr) => {{
+        let keep = kept_shape($in, $axes);
+        let n_out = keep.numel();
+        let count = ($in.numel() / n_out.max(1)) as usize;
+        let init: $t = match $op {
+            ReduceOp::Sum | ReduceOp::Mean => $zero,
+            ReduceOp::Prod => $one,
+            ReduceOp::Max => $lo,
+            ReduceOp::Min => $hi,
+        };
+        let mut acc: Vec<$t> = vec![init; n_out];
+        let ostr = keep.strides();
+        let strides: SmallVec<[isize; 6]> =
+            (0..$in.rank()).map(|i| if $axes.contains(&i) { 0 } else { ostr[i] as isize }).collect();
+        let mut k = 0;
+        let v: &[$t] = $v;
+        for_each_offset(0, &strides, $in.dims(), |o| {
+            let x = v[k];
+            k += 1;
+            let a = &mut acc[o];
+            *a = match $op {
+                ReduceOp::Sum | ReduceOp::Mean => $add(*a, x),
+                ReduceOp::Prod => $mul(*a, x),
+                ReduceOp::Max => if x > *a || x != x { x } else { *a },
+                ReduceOp::Min => if x < *a || x != x { x } else { *a },
+            };
+        });
+        if $op == ReduceOp::Mean {
+            for a in acc.iter_mut() {
+                *a = $div(*a, count);
+            }
+        }
+        acc
+    }};
+}
+
+pub(crate) fn cpu(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> HostData {
+    match x {
+        HostData::F32(v) => HostData::F32(reduce_typed!(v, f32, op, s, axes, 0.0, 1.0, f32::NEG_INFINITY, f32::INFINITY,
+            |a: f32, b: f32| a + b, |a: f32, b: f32| a * b, |a: f32, n: usize| a / n as f32)),
+        HostData::F64(v) => HostData::F64(reduce_typed!(v, f64, op, s, axes, 0.0, 1.0, f64::NEG_INFINITY, f64::INFINITY,
+            |a: f64, b: f64| a + b, |a: f64, b: f64| a * b, |a: f64, n: usize| a / n as f64)),
+        HostData::I32(v) => HostData::I32(reduce_typed!(v, i32, op, s, axes, 0, 1, i32::MIN, i32::MAX,
+            |a: i32, b: i32| a.wrapping_add(b), |a: i32, b: i32| a.wrapping_mul(b),
+            |a: i32, n: usize| if n == 0 { 0 } else { a / n as i32 })),
+        HostData::I64(v) => HostData::I64(reduce_typed!(v, i64, op, s, axes, 0, 1, i64::MIN, i64::MAX,
+            |a: i64, b: i64| a.wrapping_add(b), |a: i64, b: i64| a.wrapping_mul(b),
+            |a: i64, n: usize| if n == 0 { 0 } else { a / n as i64 })),
+        HostData::Bool(_) => unreachable!("internal: bool reductions are rejected at queue time"),
+    }
+}
+
+/// Gradients of `y = reduce(x, axes)`; `g` is `batch dims ++ y.shape`.
+pub(crate) fn grad(
+    op: ReduceOp,
+    axes: &[usize],
+    _keepdims: bool,
+    x: &Tensor,
+    y: &Tensor,
+    g: &Tensor,
+    batch: usize,
+) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let keep = kept_shape(x.shape(), axes);
+    let gk = g.reshape_batched(&keep, batch)?;
+    let dx = match op {
+        ReduceOp::Sum => gk,
+        ReduceOp::Mean => {
+            let n: usize = axes.iter().map(|&a| x.dims()[a]).product();
+            gk.div(&g.scalar_like(n as f64))?
+        }
+        ReduceOp::Max | ReduceOp::Min => {
+            // Ties share the gradient equally, as in TF.
+            let yk = y.reshape(&keep)?;
+            let mask = x.equal(&yk)?.cast(x.dtype())?;
+            let count = mask.reduce_sum(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
+            gk.mul(&mask.div(&count)?)?
+        }
+        ReduceOp::Prod => gk.mul(&y.reshape(&keep)?.div(x)?)?,
+    };
+    let mut target: Vec<usize> = g.dims()[..batch].to_vec();
+    target.extend_from_slice(x.dims());
+    Ok(smallvec![Some(dx.broadcast_to(&target)?)])
+}
+
+impl Tensor {
+    fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
+        if self.dtype() == DType::Bool {
+            return Err(Error::InvalidArgument(format!(
+                "Value for attr 'T' of bool is not in the list of allowed values [Op:{}]",
+                op.name()
+            )));
+        }
+        let axes = resolve(op, &axes, self.rank())?;
+        let keep = kept_shape(self.shape(), &axes);
+        let out = if keepdims {
+            keep
+        } else {
+            Shape::from(self.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect::<Vec<_>>())
+        };
+        Tensor::op(OpKind::Reduce { op, axes, keepdims }, &[self], out, self.dtype())
+    }
+
+    /// `tf.reduce_sum(self, axis, keepdims)`; `Axes::All` for `axis=None`.
+    pub fn reduce_sum(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        self.reduce(ReduceOp::Sum, axes.into(), keepdims)
+    }
+    /// `tf.reduce_mean`: integer means truncate toward zero.
+    pub fn reduce_mean(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        self.reduce(ReduceOp::Mean, axes.into(), keepdims)
+    }
+    /// `tf.reduce_max`.
+    pub fn reduce_max(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        self.reduce(ReduceOp::Max, axes.into(), keepdims)
+    }
+    /// `tf.reduce_min`.
+    pub fn reduce_min(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        self.reduce(ReduceOp::Min, axes.into(), keepdims)
+    }
+    /// `tf.reduce_prod`.
+    pub fn reduce_prod(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
+        self.reduce(ReduceOp::Prod, axes.into(), keepdims)
+    }
+    /// The sum of every element.
+    pub fn sum(&self) -> Result<Tensor> {
+        self.reduce_sum(Axes::All, false)
+    }
+
+    /// Sums a broadcast gradient (`batch dims ++ broadcast shape`) back to
+    /// `batch dims ++ target`.
+    pub(crate) fn sum_to(&self, target: &Shape, batch: usize) -> Result<Tensor> {
+        let r = self.rank() - batch;
+        if r == target.rank() && &self.dims()[batch..] == target.dims() {
+            return Ok(self.clone());
+        }
+        let lead = r - target.rank();
+        let mut axes: SmallVec<[i64; 4]> = (0..lead).map(|i| (batch + i) as i64).collect();
+        for (j, &d) in target.dims().iter().enumerate() {
+            if d == 1 && self.dims()[batch + lead + j] != 1 {
+                axes.push((batch + lead + j) as i64);
+            }
+        }
+        self.reduce_sum(Axes::List(axes), false)?.reshape_batched(target, batch)
+    }
+}

@@ -1,0 +1,174 @@
+//! Elementwise functions of one tensor: kernels, dtype rules and gradients.
+
+use gradtape_core::{DType, Error, HostData, Result};
+use smallvec::{smallvec, SmallVec};
+
+use crate::op::OpKind;
+use crate::Tensor;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Abs,
+    Sign,
+    Exp,
+    Log,
+    Sqrt,
+    Square,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+}
+
+impl UnaryOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "Neg",
+            UnaryOp::Abs => "Abs",
+            UnaryOp::Sign => "Sign",
+            UnaryOp::Exp => "Exp",
+            UnaryOp::Log => "Log",
+            UnaryOp::Sqrt => "Sqrt",
+            UnaryOp::Square => "Square",
+            UnaryOp::Sin => "Sin",
+            UnaryOp::Cos => "Cos",
+            UnaryOp::Tanh => "Tanh",
+            UnaryOp::Sigmoid => "Sigmoid",
+            UnaryOp::Relu => "Relu",
+        }
+    }
+
+    /// Transcendentals have float kernels only, as in TF.
+    fn float_only(self) -> bool {
+        !matches!(self, UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Square | UnaryOp::Relu)
+    }
+}
+
+macro_rules! float_fn {
+    ($op:expr, $t:ty) => {
+        match $op {
+            UnaryOp::Neg => |x: $t| -x,
+            UnaryOp::Abs => |x: $t| x.abs(),
+            UnaryOp::Sign => |x: $t| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x },
+            UnaryOp::Exp => |x: $t| x.exp(),
+            UnaryOp::Log => |x: $t| x.ln(),
+            UnaryOp::Sqrt => |x: $t| x.sqrt(),
+            UnaryOp::Square => |x: $t| x * x,
+            UnaryOp::Sin => |x: $t| x.sin(),
+            UnaryOp::Cos => |x: $t| x.cos(),
+            UnaryOp::Tanh => |x: $t| x.tanh(),
+            UnaryOp::Sigmoid => |x: $t| 1.0 / (1.0 + (-x).exp()),
+            UnaryOp::Relu => |x: $t| if x > 0.0 { x } else { 0.0 },
+        }
+    };
+}
+
+macro_rules! int_fn {
+    ($op:expr, $t:ty) => {
+        match $op {
+            UnaryOp::Neg => |x: $t| x.wrapping_neg(),
+            UnaryOp::Abs => |x: $t| x.wrapping_abs(),
+            UnaryOp::Sign => |x: $t| x.signum(),
+            UnaryOp::Square => |x: $t| x.wrapping_mul(x),
+            UnaryOp::Relu => |x: $t| x.max(0),
+            _ => unreachable!("internal: float-only op on ints was rejected at queue time"),
+        }
+    };
+}
+
+pub(crate) fn cpu(op: UnaryOp, x: &HostData) -> HostData {
+    match x {
+        HostData::F32(v) => HostData::F32(v.iter().map(|&a| float_fn!(op, f32)(a)).collect()),
+        HostData::F64(v) => HostData::F64(v.iter().map(|&a| float_fn!(op, f64)(a)).collect()),
+        HostData::I32(v) => HostData::I32(v.iter().map(|&a| int_fn!(op, i32)(a)).collect()),
+        HostData::I64(v) => HostData::I64(v.iter().map(|&a| int_fn!(op, i64)(a)).collect()),
+        HostData::Bool(_) => unreachable!("internal: bool math was rejected at queue time"),
+    }
+}
+
+/// d op(x) / dx, times the upstream gradient. Derivatives that need `x`
+/// use the recorded input; those that are cheaper from `y` use the output.
+pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let dx = match op {
+        UnaryOp::Neg => g.neg()?,
+        UnaryOp::Abs => g.mul(&x.sign()?)?,
+        UnaryOp::Sign => return Ok(smallvec![None]),
+        UnaryOp::Exp => g.mul(y)?,
+        UnaryOp::Log => g.div(x)?,
+        // d sqrt(x) = 0.5 / sqrt(x)
+        UnaryOp::Sqrt => g.mul(&y.scalar_like(0.5).div(y)?)?,
+        UnaryOp::Square => g.mul(&x.mul(&x.scalar_like(2.0))?)?,
+        UnaryOp::Sin => g.mul(&x.cos()?)?,
+        UnaryOp::Cos => g.mul(&x.sin()?.neg()?)?,
+        // d tanh = 1 - tanh^2
+        UnaryOp::Tanh => g.mul(&y.scalar_like(1.0).sub(&y.square()?)?)?,
+        // d sigmoid = s (1 - s)
+        UnaryOp::Sigmoid => g.mul(&y.mul(&y.scalar_like(1.0).sub(y)?)?)?,
+        UnaryOp::Relu => g.mul(&y.greater(&y.scalar_like(0.0))?.cast(y.dtype())?)?,
+    };
+    Ok(smallvec![Some(dx)])
+}
+
+impl Tensor {
+    fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+        let dt = self.dtype();
+        if dt == DType::Bool || (op.float_only() && !dt.is_float()) {
+            return Err(Error::InvalidArgument(format!(
+                "Value for attr 'T' of {} is not in the list of allowed values: bfloat16, half, float, double, complex64, complex128 [Op:{}]",
+                dt, op.name()
+            )));
+        }
+        Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)
+    }
+
+    /// `-x`
+    pub fn neg(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Neg)
+    }
+    /// `tf.abs`
+    pub fn abs(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Abs)
+    }
+    /// `tf.sign`
+    pub fn sign(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Sign)
+    }
+    /// `tf.exp`
+    pub fn exp(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Exp)
+    }
+    /// `tf.math.log` (natural)
+    pub fn log(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Log)
+    }
+    /// `tf.sqrt`
+    pub fn sqrt(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Sqrt)
+    }
+    /// `tf.square`
+    pub fn square(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Square)
+    }
+    /// `tf.sin`
+    pub fn sin(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Sin)
+    }
+    /// `tf.cos`
+    pub fn cos(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Cos)
+    }
+    /// `tf.tanh`
+    pub fn tanh(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Tanh)
+    }
+    /// `tf.sigmoid`
+    pub fn sigmoid(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Sigmoid)
+    }
+    /// `tf.nn.relu`
+    pub fn relu(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Relu)
+    }
+}

@@ -1,0 +1,91 @@
+//! The engine's systems: dispatch (run queued ops in program order) and
+//! cleanup (despawn what no handle refers to). Both are exclusive systems,
+//! so a test can run either once on a bare `World`.
+
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use smallvec::SmallVec;
+
+use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage, Tape, Watched};
+use crate::node::DropQueue;
+use crate::op;
+
+/// Runs every queued op on the CPU, in the order the program issued them.
+pub fn dispatch_pending(world: &mut World) {
+    let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
+    if queue.is_empty() {
+        return;
+    }
+    let mut ran = 0u64;
+    for e in queue {
+        let Ok(mut ent) = world.get_entity_mut(e) else { continue };
+        let Some(pending) = ent.take::<Pending>() else { continue };
+        let (shape, dtype) = match (ent.get::<Dims>(), ent.get::<ElemType>()) {
+            (Some(d), Some(t)) => (d.0.clone(), t.0),
+            _ => continue,
+        };
+        let inputs: SmallVec<[(Arc<_>, &gradtape_core::Shape); 2]> = pending
+            .inputs
+            .iter()
+            .map(|n| {
+                let s = world
+                    .get::<Storage>(n.entity())
+                    .expect("internal: an op input is computed before the op");
+                (s.0.clone(), &n.shape)
+            })
+            .collect();
+        let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype);
+        drop(inputs);
+        world.entity_mut(e).insert(Storage(out));
+        ran += 1;
+    }
+    let mut stats = world.resource_mut::<Stats>();
+    stats.flushes += 1;
+    stats.dispatched += ran;
+}
+
+/// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
+#[derive(Resource, Clone)]
+pub struct Drops(pub Arc<DropQueue>);
+
+/// Despawns every entity whose last reference was dropped. Despawning drops
+/// the references its components held, so this loops until nothing is left.
+pub fn cleanup_system(world: &mut World) {
+    let drops = world.resource::<Drops>().0.clone();
+    cleanup(world, &drops);
+}
+
+pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
+    loop {
+        let batch = drops.take();
+        if batch.is_empty() {
+            return;
+        }
+        let mut n = 0;
+        for e in batch {
+            if let Some(mut tape) = world.get_mut::<Tape>(e) {
+                let entries = std::mem::take(&mut tape.entries);
+                let marked = std::mem::take(&mut tape.marked);
+                tape.variables.clear();
+                release_tape(world, e, entries, marked);
+            }
+            if world.despawn(e) {
+                n += 1;
+            }
+        }
+        world.resource_mut::<Stats>().despawned += n;
+    }
+}
+
+/// Despawns a tape's entries and removes its `Watched` marks.
+pub(crate) fn release_tape(world: &mut World, tape: Entity, entries: Vec<Entity>, marked: Vec<Entity>) {
+    for m in marked {
+        if let Some(mut w) = world.get_mut::<Watched>(m) {
+            w.0.retain(|t| *t != tape);
+        }
+    }
+    for e in entries {
+        world.despawn(e);
+    }
+}

@@ -1,0 +1,381 @@
+//! `GradientTape`: TF's tape object on the ECS. A tape is an entity with a
+//! `Tape` component; each recorded op is a `TapeEntry` entity; tensors on a
+//! tape carry `Watched`. Each thread has its own stack of active tapes, as in
+//! TF, and every op is offered to every active tape of its engine.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{DType, Error, Result, Shape};
+use smallvec::SmallVec;
+
+use crate::components::{Tape, TapeEntry, Trainable, VariableTag, Watched};
+use crate::node::{Node, Token};
+use crate::op::OpKind;
+use crate::systems::release_tape;
+use crate::{Engine, Tensor, Variable};
+
+thread_local! {
+    /// This thread's recording tapes: (engine id, tape entity).
+    static ACTIVE: RefCell<Vec<(u64, Entity)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn active_for(engine: u64) -> SmallVec<[Entity; 4]> {
+    ACTIVE.with(|a| a.borrow().iter().filter(|(e, _)| *e == engine).map(|&(_, t)| t).collect())
+}
+
+fn mark(w: &mut World, e: Entity, tape: Entity) -> bool {
+    let Ok(mut ent) = w.get_entity_mut(e) else { return false };
+    match ent.get_mut::<Watched>() {
+        Some(wt) if wt.0.contains(&tape) => false,
+        Some(mut wt) => {
+            wt.0.push(tape);
+            true
+        }
+        None => {
+            ent.insert(Watched(smallvec::smallvec![tape]));
+            true
+        }
+    }
+}
+
+fn on_tape(w: &World, e: Entity, tape: Entity) -> bool {
+    w.get::<Watched>(e).is_some_and(|wt| wt.0.contains(&tape))
+}
+
+/// Offers an op to this thread's recording tapes: a tape records it when an
+/// input is on the tape and has a float dtype (TF's `ShouldRecord`).
+pub(crate) fn record(w: &mut World, engine: &Engine, kind: &OpKind, inputs: &[Node], out: &Node) {
+    let tapes = active_for(engine.id());
+    for tape in tapes {
+        if !inputs.iter().any(|n| n.dtype.is_float() && on_tape(w, n.entity(), tape)) {
+            continue;
+        }
+        let Some(seq) = w.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+        let entry = w
+            .spawn(TapeEntry { tape, seq, kind: kind.clone(), inputs: inputs.iter().cloned().collect(), output: out.clone() })
+            .id();
+        mark(w, out.entity(), tape);
+        let mut t = w.get_mut::<Tape>(tape).expect("internal: tape checked above");
+        t.entries.push(entry);
+        t.marked.push(out.entity());
+    }
+}
+
+/// Puts a variable on `tape`: marks it and lists it in `watched_variables`.
+fn watch_variable_in(w: &mut World, tape: Entity, var: &Node) {
+    let seq = w.get::<VariableTag>(var.entity()).map_or(0, |v| v.seq);
+    if mark(w, var.entity(), tape) {
+        if let Some(mut t) = w.get_mut::<Tape>(tape) {
+            t.marked.push(var.entity());
+            if !t.variables.iter().any(|(_, n)| n.entity() == var.entity()) {
+                t.variables.push((seq, var.clone()));
+            }
+        }
+    }
+}
+
+/// A variable was read: tapes watching accessed variables watch it (when
+/// trainable), then the read is recorded like any op.
+pub(crate) fn on_variable_read(w: &mut World, engine: &Engine, var: &Node, read: &Node) {
+    let tapes = active_for(engine.id());
+    if tapes.is_empty() {
+        return;
+    }
+    let trainable = w.get::<Trainable>(var.entity()).is_some();
+    for &tape in &tapes {
+        if trainable && w.get::<Tape>(tape).is_some_and(|t| t.watch_accessed_variables) {
+            watch_variable_in(w, tape, var);
+        }
+    }
+    record(w, engine, &OpKind::Identity, std::slice::from_ref(var), read);
+}
+
+/// One recorded op, as a user may list it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryInfo {
+    pub op: &'static str,
+    pub inputs: Vec<(Shape, DType)>,
+    pub output: (Shape, DType),
+}
+
+/// A snapshot of an entry for the backward walk.
+pub(crate) struct EntrySnapshot {
+    pub kind: OpKind,
+    pub inputs: SmallVec<[Node; 2]>,
+    pub output: Node,
+}
+
+/// Records operations for automatic differentiation, like `tf.GradientTape`.
+///
+/// ```
+/// # use gradtape::*;
+/// let x = constant(3.0)?;
+/// let tape = GradientTape::new();
+/// let y = tape.record(|t| { t.watch(&x)?; &x * &x })?;
+/// assert_eq!(tape.gradient(&y, &x)?.unwrap().scalar::<f32>()?, 6.0);
+/// # Ok::<(), gradtape::Error>(())
+/// ```
+pub struct GradientTape {
+    pub(crate) tok: Arc<Token>,
+    pub(crate) engine: Engine,
+    pub(crate) persistent: bool,
+}
+
+/// Stops a tape's recording when dropped: the `with` block's end.
+pub struct TapeGuard<'a> {
+    tape: &'a GradientTape,
+}
+
+impl Drop for TapeGuard<'_> {
+    fn drop(&mut self) {
+        self.tape.stop();
+    }
+}
+
+/// Resumes a tape's recording when dropped (see [`GradientTape::stop_recording`]).
+pub struct StopRecordingGuard<'a> {
+    tape: &'a GradientTape,
+}
+
+impl Drop for StopRecordingGuard<'_> {
+    fn drop(&mut self) {
+        let id = (self.tape.engine.id(), self.tape.entity());
+        let mut w = self.tape.engine.lock();
+        if let Some(mut t) = w.get_mut::<Tape>(id.1) {
+            if t.paused {
+                t.paused = false;
+                ACTIVE.with(|a| a.borrow_mut().push(id));
+            }
+        }
+    }
+}
+
+impl GradientTape {
+    /// A non-persistent tape on the default engine that watches accessed variables.
+    pub fn new() -> GradientTape {
+        Engine::default_engine().gradient_tape(false, true)
+    }
+
+    /// A persistent tape on the default engine.
+    pub fn persistent() -> GradientTape {
+        Engine::default_engine().gradient_tape(true, true)
+    }
+
+    pub fn entity(&self) -> Entity {
+        self.tok.entity
+    }
+
+    pub fn is_persistent(&self) -> bool {
+        self.persistent
+    }
+
+    fn with_tape<R>(&self, f: impl FnOnce(&mut Tape) -> R) -> R {
+        let mut w = self.engine.lock();
+        let mut t = w.get_mut::<Tape>(self.entity()).expect("internal: a live handle's tape exists");
+        f(&mut t)
+    }
+
+    /// Starts recording (Python's `__enter__`).
+    pub fn start(&self) -> Result<()> {
+        let mut w = self.engine.lock();
+        let mut t = w.get_mut::<Tape>(self.entity()).expect("internal: a live handle's tape exists");
+        if t.recording {
+            return Err(Error::Value(
+                "Tape is still recording, This can happen if you try to re-enter an already-active tape.".into(),
+            ));
+        }
+        t.recording = true;
+        t.entered = true;
+        t.paused = false;
+        ACTIVE.with(|a| a.borrow_mut().push((self.engine.id(), self.entity())));
+        Ok(())
+    }
+
+    /// Stops recording (Python's `__exit__`); a no-op when not recording.
+    pub fn stop(&self) {
+        let id = (self.engine.id(), self.entity());
+        self.with_tape(|t| {
+            t.recording = false;
+            t.paused = false;
+        });
+        ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+    }
+
+    /// Starts recording until the returned guard drops: `let _g = tape.scope()?;`.
+    pub fn scope(&self) -> Result<TapeGuard<'_>> {
+        self.start()?;
+        Ok(TapeGuard { tape: self })
+    }
+
+    /// The `with` block: records while `f` runs, then stops, even on error.
+    pub fn record<R>(&self, f: impl FnOnce(&GradientTape) -> Result<R>) -> Result<R> {
+        let _g = self.scope()?;
+        f(self)
+    }
+
+    /// Whether the tape is recording now.
+    pub fn is_recording(&self) -> bool {
+        self.with_tape(|t| t.recording && !t.paused)
+    }
+
+    /// Puts a tensor on the tape (`tape.watch(x)`).
+    pub fn watch(&self, x: &Tensor) -> Result<()> {
+        self.check_engine(&x.engine)?;
+        if !x.dtype().is_float() {
+            eprintln!("WARNING: The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
+        }
+        let mut w = self.engine.lock();
+        if mark(&mut w, x.id(), self.entity()) {
+            w.get_mut::<Tape>(self.entity()).expect("internal: tape exists").marked.push(x.id());
+        }
+        Ok(())
+    }
+
+    /// Puts a variable on the tape, trainable or not.
+    pub fn watch_variable(&self, v: &Variable) -> Result<()> {
+        self.check_engine(&v.engine)?;
+        let mut w = self.engine.lock();
+        watch_variable_in(&mut w, self.entity(), &v.node);
+        Ok(())
+    }
+
+    /// Watches several tensors (`tape.watch([x, y])`).
+    pub fn watch_all(&self, xs: &[&Tensor]) -> Result<()> {
+        xs.iter().try_for_each(|x| self.watch(x))
+    }
+
+    fn check_engine(&self, e: &Engine) -> Result<()> {
+        if self.engine.same(e) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument("the tensor and the tape belong to different engines".into()))
+        }
+    }
+
+    /// Pauses this tape only, until the guard drops (`with tape.stop_recording():`).
+    pub fn stop_recording(&self) -> Result<StopRecordingGuard<'_>> {
+        let id = (self.engine.id(), self.entity());
+        self.with_tape(|t| {
+            if !t.recording || t.paused {
+                return Err(if !t.entered || t.consumed {
+                    Error::Runtime("Trying to stop recording a tape which is not recording.".into())
+                } else {
+                    Error::Value("Tape is not recording.".into())
+                });
+            }
+            t.paused = true;
+            Ok(())
+        })?;
+        ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+        Ok(StopRecordingGuard { tape: self })
+    }
+
+    /// Forgets everything recorded so far; only while recording.
+    pub fn reset(&self) -> Result<()> {
+        let mut w = self.engine.lock();
+        let e = self.entity();
+        let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
+        if !t.recording || t.paused {
+            return Err(Error::Value("Tape is not recording.".into()));
+        }
+        let entries = std::mem::take(&mut t.entries);
+        let marked = std::mem::take(&mut t.marked);
+        t.variables.clear();
+        t.consumed = false;
+        release_tape(&mut w, e, entries, marked);
+        Ok(())
+    }
+
+    /// The variables this tape watches, in creation order.
+    pub fn watched_variables(&self) -> Vec<Variable> {
+        let mut vars = self.with_tape(|t| t.variables.clone());
+        vars.sort_by_key(|(seq, _)| *seq);
+        vars.into_iter().map(|(_, node)| Variable { node, engine: self.engine.clone() }).collect()
+    }
+
+    /// The recorded ops, in order: op name, input and output shapes and dtypes.
+    pub fn entries(&self) -> Vec<EntryInfo> {
+        let w = self.engine.lock();
+        let Some(t) = w.get::<Tape>(self.entity()) else { return Vec::new() };
+        t.entries
+            .iter()
+            .filter_map(|&e| w.get::<TapeEntry>(e))
+            .map(|en| EntryInfo {
+                op: en.kind.name(),
+                inputs: en.inputs.iter().map(|n| (n.shape.clone(), n.dtype)).collect(),
+                output: (en.output.shape.clone(), en.output.dtype),
+            })
+            .collect()
+    }
+
+    /// Takes what a gradient call needs; a non-persistent tape stops
+    /// recording and is consumed by it. `message` is the consumed-tape error.
+    pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        let e = self.entity();
+        let mut w = self.engine.lock();
+        let t = w.get::<Tape>(e).expect("internal: tape exists");
+        if t.consumed {
+            return Err(Error::Runtime(message.into()));
+        }
+        let snap: Vec<EntrySnapshot> = t
+            .entries
+            .iter()
+            .filter_map(|&en| w.get::<TapeEntry>(en))
+            .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
+            .collect();
+        if !self.persistent {
+            let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
+            t.consumed = true;
+            t.recording = false;
+            t.paused = false;
+            let entries = std::mem::take(&mut t.entries);
+            let marked = std::mem::take(&mut t.marked);
+            release_tape(&mut w, e, entries, marked);
+            let id = (self.engine.id(), e);
+            ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+        }
+        Ok(snap)
+    }
+
+    pub(crate) fn is_consumed(&self) -> bool {
+        self.with_tape(|t| t.consumed)
+    }
+}
+
+impl Default for GradientTape {
+    fn default() -> Self {
+        GradientTape::new()
+    }
+}
+
+impl Drop for GradientTape {
+    fn drop(&mut self) {
+        let id = (self.engine.id(), self.entity());
+        // A tape dropped inside its block stops recording with it.
+        let _ = ACTIVE.try_with(|a| a.borrow_mut().retain(|x| *x != id));
+    }
+}
+
+impl Engine {
+    /// A tape on this engine (`tf.GradientTape(persistent, watch_accessed_variables)`).
+    pub fn gradient_tape(&self, persistent: bool, watch_accessed_variables: bool) -> GradientTape {
+        let mut w = self.lock();
+        let e = w
+            .spawn(Tape {
+                persistent,
+                watch_accessed_variables,
+                recording: false,
+                paused: false,
+                consumed: false,
+                entered: false,
+                entries: Vec::new(),
+                marked: Vec::new(),
+                variables: Vec::new(),
+            })
+            .id();
+        drop(w);
+        GradientTape { tok: Token::new(e, self.id(), self.0.drops.clone()), engine: self.clone(), persistent }
+    }
+}

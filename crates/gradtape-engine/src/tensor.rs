@@ -1,0 +1,161 @@
+//! `Tensor`: a cheap, `Send + Sync` handle to a tensor entity.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
+use smallvec::SmallVec;
+
+use crate::components::{Dims, ElemType, Pending, PendingQueue, Storage};
+use crate::engine::Engine;
+use crate::node::{Node, Token};
+use crate::op::OpKind;
+use crate::tape;
+
+/// An immutable tensor: an entity of an [`Engine`]'s world plus its shape and
+/// dtype. Cloning it is cheap and shares the entity; the entity is despawned
+/// once every handle (and every tape entry using it) is gone.
+#[derive(Clone)]
+pub struct Tensor {
+    pub(crate) node: Node,
+    pub(crate) engine: Engine,
+}
+
+impl Tensor {
+    pub fn shape(&self) -> &Shape {
+        &self.node.shape
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        self.node.shape.dims()
+    }
+
+    pub fn rank(&self) -> usize {
+        self.node.shape.rank()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.node.shape.numel()
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.node.dtype
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The entity in the engine's world; stable for the tensor's life, like
+    /// Python's `id()`.
+    pub fn id(&self) -> Entity {
+        self.node.entity()
+    }
+
+    /// Spawns a computed tensor.
+    pub(crate) fn from_data(engine: &Engine, data: HostData, shape: Shape) -> Tensor {
+        let dtype = data.dtype();
+        debug_assert_eq!(data.len(), shape.numel());
+        let mut w = engine.lock();
+        let e = w.spawn((Dims(shape.clone()), ElemType(dtype), Storage(Arc::new(data)))).id();
+        drop(w);
+        Tensor::wrap(engine, e, shape, dtype)
+    }
+
+    pub(crate) fn wrap(engine: &Engine, e: Entity, shape: Shape, dtype: DType) -> Tensor {
+        let tok = Token::new(e, engine.id(), engine.0.drops.clone());
+        Tensor { node: Node { tok, shape, dtype }, engine: engine.clone() }
+    }
+
+    pub(crate) fn from_node(engine: &Engine, node: Node) -> Tensor {
+        Tensor { node, engine: engine.clone() }
+    }
+
+    /// Queues `kind` on `inputs` (already validated) with the given output
+    /// shape and dtype, and offers it to the thread's recording tapes.
+    pub(crate) fn op(kind: OpKind, inputs: &[&Tensor], shape: Shape, dtype: DType) -> Result<Tensor> {
+        let engine = &inputs[0].engine;
+        for t in &inputs[1..] {
+            if !t.engine.same(engine) {
+                return Err(Error::InvalidArgument(format!(
+                    "cannot compute {} as its inputs belong to different engines",
+                    kind.name()
+                )));
+            }
+        }
+        shape.checked_numel(dtype.size())?;
+        let nodes: SmallVec<[Node; 2]> = inputs.iter().map(|t| t.node.clone()).collect();
+        let mut w = engine.lock();
+        let e = w
+            .spawn((Dims(shape.clone()), ElemType(dtype)))
+            .id();
+        let out = Tensor::wrap(engine, e, shape, dtype);
+        tape::record(&mut w, engine, &kind, &nodes, &out.node);
+        w.entity_mut(e).insert(Pending { kind, inputs: nodes });
+        w.resource_mut::<PendingQueue>().0.push(e);
+        Ok(out)
+    }
+
+    /// The value on the host, computing what is pending first.
+    pub fn data(&self) -> Arc<HostData> {
+        let mut w = self.engine.lock();
+        if w.get::<Storage>(self.id()).is_none() {
+            self.engine.flush_locked(&mut w);
+        }
+        w.get::<Storage>(self.id()).expect("internal: a flushed tensor has storage").0.clone()
+    }
+
+    /// The elements, row-major, as `T`; an `Err` if `T` is not the dtype.
+    pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        let d = self.data();
+        T::unwrap_ref(&d).map(|s| s.to_vec()).ok_or_else(|| {
+            Error::Type(format!("cannot read a {} tensor as {}", self.dtype(), T::DTYPE))
+        })
+    }
+
+    /// The elements converted to f64 (bool as 0/1).
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.data().to_f64_vec()
+    }
+
+    /// The one element of a one-element tensor, as `T`.
+    pub fn scalar<T: Element>(&self) -> Result<T> {
+        let v = self.to_vec::<T>()?;
+        match v.as_slice() {
+            [x] => Ok(*x),
+            _ => Err(Error::Value(format!(
+                "can only convert a tensor of one element to a scalar, not shape {}",
+                self.shape()
+            ))),
+        }
+    }
+
+    /// Like [`Tensor::scalar`] for any dtype, converting to f64.
+    pub fn item(&self) -> Result<f64> {
+        match self.to_f64_vec().as_slice() {
+            [x] => Ok(*x),
+            _ => Err(Error::Value(format!(
+                "can only convert a tensor of one element to a scalar, not shape {}",
+                self.shape()
+            ))),
+        }
+    }
+
+    /// NumPy's repr of the value, as TF prints after `numpy=`.
+    pub fn numpy_repr(&self) -> String {
+        format::numpy_repr(&self.data(), self.shape())
+    }
+}
+
+impl fmt::Display for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format::tensor_repr(&self.data(), self.shape()))
+    }
+}
+
+impl fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

@@ -1,0 +1,222 @@
+//! `Variable`: a tensor entity whose value `assign*` replaces in place. Reads
+//! snapshot the current buffer into a new tensor entity (TF's
+//! `ReadVariableOp`), so later assignments never change earlier results.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{format, DType, Error, HostData, Result, Shape};
+
+use crate::components::{Dims, ElemType, Storage, Trainable, VariableTag};
+use crate::literal::IntoLiteral;
+use crate::node::Node;
+use crate::ops::binary::{self, BinaryOp};
+use crate::ops::index::IndexArg;
+use crate::{tape, Engine, Tensor};
+
+static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
+
+/// A mutable, watchable tensor, like `tf.Variable`. Clones are aliases of
+/// the same variable (Python's `b = a`).
+#[derive(Clone)]
+pub struct Variable {
+    pub(crate) node: Node,
+    pub(crate) engine: Engine,
+}
+
+/// What `assign` accepts: a literal (converted to the variable's dtype, as
+/// TF converts Python values) or a tensor.
+pub trait AssignValue {
+    fn to_tensor_like(self, engine: &Engine, dtype: DType) -> Result<Tensor>;
+}
+
+macro_rules! assign_literal {
+    ($($t:ty),*) => {$(
+        impl AssignValue for $t {
+            fn to_tensor_like(self, engine: &Engine, dtype: DType) -> Result<Tensor> {
+                engine.constant_with(self, dtype)
+            }
+        }
+    )*};
+}
+assign_literal!(f32, f64, i32, i64, bool, crate::Literal);
+
+impl<T: IntoLiteral, const N: usize> AssignValue for [T; N] {
+    fn to_tensor_like(self, engine: &Engine, dtype: DType) -> Result<Tensor> {
+        engine.constant_with(self, dtype)
+    }
+}
+
+impl<T: IntoLiteral> AssignValue for Vec<T> {
+    fn to_tensor_like(self, engine: &Engine, dtype: DType) -> Result<Tensor> {
+        engine.constant_with(self, dtype)
+    }
+}
+
+impl AssignValue for &Tensor {
+    fn to_tensor_like(self, _: &Engine, dtype: DType) -> Result<Tensor> {
+        if self.dtype() != dtype {
+            return Err(Error::Type(format!(
+                "Cannot convert {} to EagerTensor of dtype {}",
+                self.numpy_repr(),
+                dtype
+            )));
+        }
+        Ok(self.clone())
+    }
+}
+
+impl Engine {
+    /// `tf.Variable(value)` on this engine, trainable.
+    pub fn variable(&self, value: impl IntoLiteral) -> Result<Variable> {
+        Variable::from_tensor(&self.constant(value)?)
+    }
+}
+
+impl Variable {
+    /// `tf.Variable(value)` on the default engine (dtype inferred as for `constant`).
+    pub fn new(value: impl IntoLiteral) -> Result<Variable> {
+        Engine::default_engine().variable(value)
+    }
+
+    /// `tf.Variable(tensor)`: keeps the tensor's dtype (a typed buffer's too).
+    pub fn from_tensor(t: &Tensor) -> Result<Variable> {
+        Variable::with_options(t, true, "Variable")
+    }
+
+    /// `tf.Variable(tensor, trainable=..., name=...)`.
+    pub fn with_options(t: &Tensor, trainable: bool, name: &str) -> Result<Variable> {
+        let data = t.data();
+        let engine = t.engine.clone();
+        let mut w = engine.lock();
+        let tag = VariableTag { name: format!("{name}:0"), seq: NEXT_VARIABLE.fetch_add(1, Ordering::Relaxed) };
+        let mut ent = w.spawn((Dims(t.shape().clone()), ElemType(t.dtype()), Storage(data), tag));
+        if trainable {
+            ent.insert(Trainable);
+        }
+        let e = ent.id();
+        drop(w);
+        let handle = Tensor::wrap(&engine, e, t.shape().clone(), t.dtype());
+        Ok(Variable { node: handle.node, engine })
+    }
+
+    pub fn shape(&self) -> &Shape {
+        &self.node.shape
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.node.dtype
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The variable's entity: unchanged by assignments, like Python's `id(v)`.
+    pub fn id(&self) -> Entity {
+        self.node.entity()
+    }
+
+    pub fn name(&self) -> String {
+        self.engine.lock().get::<VariableTag>(self.id()).map_or_else(String::new, |t| t.name.clone())
+    }
+
+    pub fn trainable(&self) -> bool {
+        self.engine.lock().get::<Trainable>(self.id()).is_some()
+    }
+
+    fn storage(&self) -> Arc<HostData> {
+        self.engine.lock().get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone()
+    }
+
+    /// Reads the current value into a tensor; active tapes watch the read.
+    pub fn read(&self) -> Tensor {
+        let mut w = self.engine.lock();
+        let data = w.get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone();
+        let e = w.spawn((Dims(self.shape().clone()), ElemType(self.dtype()), Storage(data))).id();
+        let out = Tensor::wrap(&self.engine, e, self.shape().clone(), self.dtype());
+        tape::on_variable_read(&mut w, &self.engine, &self.node, &out.node);
+        out
+    }
+
+    /// Same as [`Variable::read`].
+    pub fn value(&self) -> Tensor {
+        self.read()
+    }
+
+    /// `v[index]`: a tensor.
+    pub fn i(&self, index: impl IndexArg) -> Result<Tensor> {
+        self.read().i(index)
+    }
+
+    fn set(&self, data: Arc<HostData>) {
+        let mut w = self.engine.lock();
+        w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value").0 = data;
+    }
+
+    fn checked_value(&self, value: impl AssignValue) -> Result<Tensor> {
+        let t = value.to_tensor_like(&self.engine, self.dtype())?;
+        if !t.engine.same(&self.engine) {
+            return Err(Error::InvalidArgument("the value and the variable belong to different engines".into()));
+        }
+        if t.shape() != self.shape() {
+            return Err(Error::Value(format!(
+                "Cannot assign value to variable ' {}': Shape mismatch.The variable shape {}, and the assigned value shape {} are incompatible.",
+                self.name(),
+                self.shape().tuple(),
+                t.shape().tuple()
+            )));
+        }
+        Ok(t)
+    }
+
+    /// `v.assign(value)`: replaces the value in place; the entity stays.
+    pub fn assign(&self, value: impl AssignValue) -> Result<&Variable> {
+        let t = self.checked_value(value)?;
+        self.set(t.data());
+        Ok(self)
+    }
+
+    fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<&Variable> {
+        let t = self.checked_value(value)?;
+        let s = self.shape();
+        // Computed on the host, outside every tape: an update is not a differentiable op.
+        let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s);
+        self.set(Arc::new(new));
+        Ok(self)
+    }
+
+    /// `v.assign_add(value)`.
+    pub fn assign_add(&self, value: impl AssignValue) -> Result<&Variable> {
+        self.update(BinaryOp::Add, value)
+    }
+
+    /// `v.assign_sub(value)`.
+    pub fn assign_sub(&self, value: impl AssignValue) -> Result<&Variable> {
+        self.update(BinaryOp::Sub, value)
+    }
+
+    /// The value's elements as `T`.
+    pub fn to_vec<T: gradtape_core::Element>(&self) -> Result<Vec<T>> {
+        self.read_untracked().to_vec()
+    }
+
+    /// A snapshot that no tape sees.
+    fn read_untracked(&self) -> Tensor {
+        Tensor::from_data(&self.engine, (*self.storage()).clone(), self.shape().clone())
+    }
+}
+
+impl fmt::Display for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format::variable_repr(&self.name(), &self.storage(), self.shape()))
+    }
+}
+
+impl fmt::Debug for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

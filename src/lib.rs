@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+//!
+//! The crates behind this facade: `gradtape-core` (dtypes, shapes, host
+//! buffers, errors, formatting) and `gradtape-engine` (the ECS engine, ops,
+//! tapes). Everything a user needs is re-exported here and in [`prelude`].
+
+pub use gradtape_core::{broadcast_shapes, DType, Element, Error, HostData, Result, Shape};
+pub use gradtape_engine::*;
+
+/// `use gradtape::prelude::*;` brings the everyday names into scope.
+pub mod prelude {
+    pub use gradtape_core::{DType, Error, Result, Shape};
+    pub use gradtape_engine::{
+        concat, constant, constant_shaped, constant_with, from_slice, matmul, ones, stack, where_, zeros, Axes,
+        Device, Engine, GradientTape, Idx, PromotionMode, Tensor, Unconnected, Variable,
+    };
+}
