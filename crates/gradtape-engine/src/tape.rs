@@ -110,12 +110,12 @@ pub(crate) struct EntrySnapshot {
 /// Records operations for automatic differentiation, like `tf.GradientTape`.
 ///
 /// ```
-/// # use gradtape::*;
+/// # use gradtape_engine::*;
 /// let x = constant(3.0)?;
 /// let tape = GradientTape::new();
 /// let y = tape.record(|t| { t.watch(&x)?; &x * &x })?;
 /// assert_eq!(tape.gradient(&y, &x)?.unwrap().scalar::<f32>()?, 6.0);
-/// # Ok::<(), gradtape::Error>(())
+/// # Ok::<(), gradtape_core::Error>(())
 /// ```
 pub struct GradientTape {
     pub(crate) tok: Arc<Token>,
