@@ -144,6 +144,21 @@ mod tests {
         assert_eq!(broadcast_shapes(&s(&[0, 3]), &s(&[1, 3])), Some(s(&[0, 3])));
         assert_eq!(broadcast_shapes(&s(&[2, 3]), &s(&[2])), None);
         assert_eq!(broadcast_shapes(&s(&[0]), &s(&[2])), None);
+        assert_eq!(broadcast_shapes(&s(&[]), &s(&[])), Some(s(&[])));
+        assert_eq!(broadcast_shapes(&s(&[1]), &s(&[0])), Some(s(&[0])));
+        assert_eq!(broadcast_shapes(&s(&[2, 1, 0]), &s(&[3, 1])), Some(s(&[2, 3, 0])));
+    }
+
+    /// Broadcasting does not depend on operand order.
+    #[test]
+    fn broadcasting_is_symmetric() {
+        let shapes: [&[usize]; 7] = [&[], &[1], &[3], &[0], &[2, 1], &[1, 3], &[4, 2, 3]];
+        for a in shapes {
+            for b in shapes {
+                let (a, b) = (Shape::new(a), Shape::new(b));
+                assert_eq!(broadcast_shapes(&a, &b), broadcast_shapes(&b, &a), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use bevy_ecs::entity::Entity;
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 
+use crate::nest::Nest;
 use crate::node::Node;
 use crate::op;
 use crate::ops::binary::{binary, BinaryOp};
@@ -113,6 +114,14 @@ fn backprop(
     Ok(sources.iter().map(|s| grads.get(s).cloned()).collect())
 }
 
+/// TF logs this once per process.
+fn warn_persistent_inside() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        eprintln!("WARNING: Calling GradientTape.gradient on a persistent tape inside its context is significantly less efficient than calling it outside the context (it causes the gradient ops to be recorded on the tape, leading to increased CPU and memory usage). Only call GradientTape.gradient inside the context if you actually want to trace the gradient in order to compute higher order derivatives.");
+    });
+}
+
 fn zeros_for(engine: &Engine, lead: &[usize], src: &Node) -> Result<Tensor> {
     let mut dims = lead.to_vec();
     dims.extend_from_slice(src.shape.dims());
@@ -139,6 +148,20 @@ impl GradientTape {
     /// `tape.gradient([targets], [sources])`: the targets' gradients summed.
     pub fn gradients(&self, targets: &[&dyn Differentiable], sources: &[&dyn Differentiable]) -> Result<Vec<Option<Tensor>>> {
         self.gradients_with(targets, sources, None, Unconnected::None)
+    }
+
+    /// `tape.gradient(target, sources)` with nested structures: targets are
+    /// flattened and summed; the result has the structure of `sources`.
+    pub fn gradient_nest(
+        &self,
+        targets: &Nest<&dyn Differentiable>,
+        sources: &Nest<&dyn Differentiable>,
+        unconnected: Unconnected,
+    ) -> Result<Nest<Option<Tensor>>> {
+        let t: Vec<&dyn Differentiable> = targets.flatten().into_iter().copied().collect();
+        let s: Vec<&dyn Differentiable> = sources.flatten().into_iter().copied().collect();
+        let grads = self.gradients_with(&t, &s, None, unconnected)?;
+        Ok(sources.pack_as(&mut grads.into_iter()).expect("internal: one gradient per source"))
     }
 
     /// The full form: `output_gradients` (one per target, `None` for ones)
@@ -170,6 +193,9 @@ impl GradientTape {
                     }
                 }
             }
+        }
+        if self.persistent && self.is_recording() {
+            warn_persistent_inside();
         }
         let entries = self.take_for_gradient(CONSUMED)?;
         let mut seeds = Vec::with_capacity(targets.len());

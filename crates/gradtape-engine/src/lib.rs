@@ -7,11 +7,15 @@
 //! (a value read, Display, or [`Engine::flush`]); the cleanup system
 //! despawns entities no handle refers to.
 
+/// The ECS this engine is built on, for inspecting a world or embedding handles in one.
+pub use bevy_ecs;
+
 pub mod backward;
 pub mod components;
 pub mod create;
 pub mod engine;
 pub mod literal;
+pub mod nest;
 pub mod node;
 pub mod numdiff;
 pub mod numpy;
@@ -27,6 +31,7 @@ pub use backward::{Differentiable, Unconnected};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
+pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
 pub use numpy::{enable_numpy_behavior, PromotionMode};
 pub use op::OpKind;

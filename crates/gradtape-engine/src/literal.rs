@@ -107,12 +107,15 @@ impl Literal {
         go(&self.values, self.shape.dims())
     }
 
-    /// Converts to a buffer of `dtype`, with TF's TypeError when a float
-    /// with a fraction would have to become an integer.
+    /// Converts to a buffer of `dtype`, with TF's TypeError where TF's
+    /// converter refuses: a Python float never becomes an integer or a bool,
+    /// not even `1.0` (`tf.constant(1.0, dtype=tf.int32)` fails), and an int
+    /// never becomes a bool.
     pub fn to_data(&self, dtype: DType) -> Result<HostData> {
         let lossy = self.values.iter().any(|v| match v {
-            Scalar::Float(f) => dtype.is_int() && (f.fract() != 0.0 || !f.is_finite()),
-            _ => false,
+            Scalar::Float(_) => !dtype.is_float(),
+            Scalar::Int(_) => dtype == DType::Bool,
+            Scalar::Bool(_) => false,
         });
         if lossy || (dtype == DType::I32 && self.values.iter().any(|v| matches!(v, Scalar::Int(i) if i32::try_from(*i).is_err()))) {
             return Err(Error::Type(format!(

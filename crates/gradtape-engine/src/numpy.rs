@@ -1,12 +1,14 @@
 //! `tf.experimental.numpy.experimental_enable_numpy_behavior`: dtype
 //! promotion in TF's `legacy`, `all` and `safe` modes (per engine, so that
-//! one program's choice does not leak into another engine's tests).
+//! one program's choice does not leak into another engine's tests), and the
+//! NumPy methods (`.reshape`, `.T`) TF adds to tensors only in that mode.
 
 use std::sync::atomic::Ordering;
 
 use gradtape_core::{DType, Error, Result};
 
-use crate::Engine;
+use crate::ops::movement::ShapeArg;
+use crate::{Engine, Tensor};
 
 /// TF's dtype conversion modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +59,46 @@ impl Engine {
 /// `experimental_enable_numpy_behavior(dtype_conversion_mode=mode)` on the default engine.
 pub fn enable_numpy_behavior(mode: PromotionMode) {
     Engine::default_engine().enable_numpy_behavior(mode)
+}
+
+/// TF raises this from `Tensor.__getattr__` for a NumPy method used while
+/// NumPy behaviour is off (the text, odd whitespace included, is TF's).
+fn missing_numpy_method(name: &str) -> Error {
+    Error::Attribute(format!(
+        "EagerTensor object has no attribute '{name}'. \n        If you are looking for numpy-related methods, please run the following:\n        tf.experimental.numpy.experimental_enable_numpy_behavior()\n      "
+    ))
+}
+
+impl Tensor {
+    /// NumPy's `x.reshape(shape)` method (one `-1` inferred). Like TF, it
+    /// exists only while the tensor's engine has NumPy behaviour on; without
+    /// it this is TF's `AttributeError`. [`Tensor::reshape`] is `tf.reshape`,
+    /// which always works.
+    ///
+    /// ```
+    /// # use gradtape_engine::{Engine, PromotionMode};
+    /// let e = Engine::cpu();
+    /// let x = e.constant([1, 2, 3, 4])?;
+    /// assert!(x.np_reshape([2, 2]).is_err());
+    /// e.enable_numpy_behavior(PromotionMode::Legacy);
+    /// assert_eq!(x.np_reshape([-1, 1])?.dims(), &[4, 1]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn np_reshape(&self, shape: impl ShapeArg) -> Result<Tensor> {
+        if self.engine().numpy_mode() == PromotionMode::Off {
+            return Err(missing_numpy_method("reshape"));
+        }
+        self.reshape(shape)
+    }
+
+    /// NumPy's `x.T` (all axes reversed); like [`Tensor::np_reshape`], only
+    /// under NumPy behaviour. [`Tensor::t`] is `tf.transpose`, which always works.
+    pub fn np_t(&self) -> Result<Tensor> {
+        if self.engine().numpy_mode() == PromotionMode::Off {
+            return Err(missing_numpy_method("T"));
+        }
+        self.t()
+    }
 }
 
 /// The dtype two tensors are both cast to before a binary operator, or

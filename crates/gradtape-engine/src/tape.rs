@@ -117,6 +117,23 @@ pub(crate) struct EntrySnapshot {
 /// assert_eq!(tape.gradient(&y, &x)?.unwrap().scalar::<f32>()?, 6.0);
 /// # Ok::<(), gradtape_core::Error>(())
 /// ```
+///
+/// What TF rejects at run time with `ValueError`/`TypeError` for a Python
+/// value that is not a tensor (`tape.watch(3.0)`, `tape.gradient(None, x)`)
+/// does not compile in Rust:
+///
+/// ```compile_fail
+/// # use gradtape_engine::*;
+/// let tape = GradientTape::new();
+/// tape.watch(3.0);
+/// ```
+///
+/// ```compile_fail
+/// # use gradtape_engine::*;
+/// let x = constant(1.0).unwrap();
+/// let tape = GradientTape::new();
+/// tape.gradient(None, &x);
+/// ```
 pub struct GradientTape {
     pub(crate) tok: Arc<Token>,
     pub(crate) engine: Engine,

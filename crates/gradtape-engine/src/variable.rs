@@ -20,6 +20,30 @@ static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
 
 /// A mutable, watchable tensor, like `tf.Variable`. Clones are aliases of
 /// the same variable (Python's `b = a`).
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let v = Variable::new([1.0, 2.0])?;
+/// let id = v.id();
+/// v.assign_add([1.0, 1.0])?;
+/// assert_eq!((v.id(), v.to_vec::<f32>()?), (id, vec![2.0, 3.0]));
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
+///
+/// TF raises at run time for `v[0] = 5.` and `v += 1`; in Rust neither compiles
+/// (use [`Variable::assign_slice`] and [`Variable::assign_add`]):
+///
+/// ```compile_fail
+/// # use gradtape_engine::*;
+/// let v = Variable::new([1.0, 2.0]).unwrap();
+/// v[0] = 5.0;
+/// ```
+///
+/// ```compile_fail
+/// # use gradtape_engine::*;
+/// let mut v = Variable::new([1.0, 2.0]).unwrap();
+/// v += 1;
+/// ```
 #[derive(Clone)]
 pub struct Variable {
     pub(crate) node: Node,
@@ -196,6 +220,24 @@ impl Variable {
     /// `v.assign_sub(value)`.
     pub fn assign_sub(&self, value: impl AssignValue) -> Result<&Variable> {
         self.update(BinaryOp::Sub, value)
+    }
+
+    /// `v[index].assign(value)`: replaces the selected elements in place.
+    pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<&Variable> {
+        let (spec, window, kept) = crate::ops::index::resolve(self.shape(), &index.items())?;
+        let t = value.to_tensor_like(&self.engine, self.dtype())?;
+        if t.shape() != &kept {
+            return Err(Error::Value(format!(
+                "Cannot assign value to variable ' {}': Shape mismatch.The variable shape {}, and the assigned value shape {} are incompatible.",
+                self.name(),
+                kept.tuple(),
+                t.shape().tuple()
+            )));
+        }
+        let mut data = (*self.storage()).clone();
+        crate::ops::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
+        self.set(Arc::new(data));
+        Ok(self)
     }
 
     /// The value's elements as `T`.

@@ -102,45 +102,51 @@ impl Tensor {
 
     /// `self[items...]`.
     pub fn index(&self, items: &[Idx]) -> Result<Tensor> {
-        let r = self.rank();
-        if items.len() > r {
-            return Err(Error::InvalidArgument(format!(
-                "Index out of range using input dim {r}; input has only {r} dims [Op:StridedSlice]"
-            )));
-        }
-        let mut begin: SmallVec<[usize; 4]> = SmallVec::new();
-        let mut step: SmallVec<[isize; 4]> = SmallVec::new();
-        let mut window: Vec<usize> = Vec::with_capacity(r);
-        let mut kept: Vec<usize> = Vec::with_capacity(r);
-        for d in 0..r {
-            let n = self.dims()[d] as i64;
-            match items.get(d).copied().unwrap_or(Idx::FULL) {
-                Idx::At(i) => {
-                    let j = if i < 0 { i + n } else { i };
-                    if j < 0 || j >= n {
-                        return Err(Error::InvalidArgument(format!(
-                            "slice index {i} of dimension {d} out of bounds. [Op:StridedSlice]"
-                        )));
-                    }
-                    begin.push(j as usize);
-                    step.push(1);
-                    window.push(1);
+        let (spec, window, kept) = resolve(self.shape(), items)?;
+        self.strided(spec, window)?.reshape(&kept)
+    }
+}
+
+/// The strided window an index expression selects: the spec, the window's
+/// shape (indexed axes kept as 1) and the result's shape (indexed axes dropped).
+pub(crate) fn resolve(shape: &Shape, items: &[Idx]) -> Result<(SliceSpec, Shape, Shape)> {
+    let r = shape.rank();
+    if items.len() > r {
+        return Err(Error::InvalidArgument(format!(
+            "Index out of range using input dim {r}; input has only {r} dims [Op:StridedSlice]"
+        )));
+    }
+    let mut begin: SmallVec<[usize; 4]> = SmallVec::new();
+    let mut step: SmallVec<[isize; 4]> = SmallVec::new();
+    let mut window: Vec<usize> = Vec::with_capacity(r);
+    let mut kept: Vec<usize> = Vec::with_capacity(r);
+    for d in 0..r {
+        let n = shape.dims()[d] as i64;
+        match items.get(d).copied().unwrap_or(Idx::FULL) {
+            Idx::At(i) => {
+                let j = if i < 0 { i + n } else { i };
+                if j < 0 || j >= n {
+                    return Err(Error::InvalidArgument(format!(
+                        "slice index {i} of dimension {d} out of bounds. [Op:StridedSlice]"
+                    )));
                 }
-                Idx::Range(s, e, k) => {
-                    if k == 0 {
-                        return Err(Error::Value("slice step cannot be zero".into()));
-                    }
-                    let (b, count) = range_of(s, e, k, n);
-                    begin.push(if count == 0 { 0 } else { b as usize });
-                    step.push(k as isize);
-                    window.push(count as usize);
-                    kept.push(count as usize);
+                begin.push(j as usize);
+                step.push(1);
+                window.push(1);
+            }
+            Idx::Range(s, e, k) => {
+                if k == 0 {
+                    return Err(Error::Value("slice step cannot be zero".into()));
                 }
+                let (b, count) = range_of(s, e, k, n);
+                begin.push(if count == 0 { 0 } else { b as usize });
+                step.push(k as isize);
+                window.push(count as usize);
+                kept.push(count as usize);
             }
         }
-        let sliced = self.strided(SliceSpec { begin, step }, Shape::from(window))?;
-        sliced.reshape(&Shape::from(kept))
     }
+    Ok((SliceSpec { begin, step }, Shape::from(window), Shape::from(kept)))
 }
 
 #[cfg(test)]

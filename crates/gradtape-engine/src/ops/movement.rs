@@ -151,18 +151,23 @@ pub(crate) fn slice_cpu(x: &HostData, s: &Shape, spec: &SliceSpec, out: &Shape) 
     gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, offset, &strides, out.dims())))
 }
 
-pub(crate) fn slice_grad_cpu(g: &HostData, sg: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
-    let (offset, strides) = spec.offset_strides(out);
-    let mut z = HostData::zeros(g.dtype(), out.numel());
+/// Writes `src` (shape `window`) into `dst` (shape `shape`) at `spec`'s positions.
+pub(crate) fn scatter_window(dst: &mut HostData, shape: &Shape, spec: &SliceSpec, src: &HostData, window: &Shape) {
+    let (offset, strides) = spec.offset_strides(shape);
     macro_rules! go {
         ($($v:ident),*) => {
-            match (&mut z, g) {
-                $((HostData::$v(d), HostData::$v(s)) => scatter(d, offset, &strides, s, sg.dims()),)*
+            match (dst, src) {
+                $((HostData::$v(d), HostData::$v(s)) => scatter(d, offset, &strides, s, window.dims()),)*
                 _ => unreachable!("internal: same dtype"),
             }
         };
     }
     go!(Bool, I32, I64, F32, F64);
+}
+
+pub(crate) fn slice_grad_cpu(g: &HostData, sg: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
+    let mut z = HostData::zeros(g.dtype(), out.numel());
+    scatter_window(&mut z, out, spec, g, sg);
     z
 }
 
@@ -410,4 +415,26 @@ pub fn stack(values: &[Tensor], axis: i64) -> Result<Tensor> {
         return Ok(expanded.into_iter().next().expect("internal: one element"));
     }
     concat(&expanded, axis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reshape_target;
+    use gradtape_core::Shape;
+
+    /// TF's `-1` inference, including the zero-size case where it divides
+    /// the non-zero input dims by the non-zero requested dims.
+    #[test]
+    fn reshape_infers_minus_one() {
+        let s = |d: &[usize]| Shape::new(d);
+        assert_eq!(reshape_target(6, &s(&[6]), &[-1, 2]).ok(), Some(s(&[3, 2])));
+        assert_eq!(reshape_target(6, &s(&[2, 3]), &[-1]).ok(), Some(s(&[6])));
+        assert_eq!(reshape_target(1, &s(&[1]), &[]).ok(), Some(s(&[])));
+        assert_eq!(reshape_target(0, &s(&[0, 6]), &[0, -1, 3]).ok(), Some(s(&[0, 2, 3])));
+        assert_eq!(reshape_target(0, &s(&[0]), &[0, 5]).ok(), Some(s(&[0, 5])));
+        assert!(reshape_target(6, &s(&[6]), &[-1, -1]).is_err());
+        assert!(reshape_target(6, &s(&[6]), &[4, -1]).is_err());
+        assert!(reshape_target(6, &s(&[6]), &[4]).is_err());
+        assert!(reshape_target(6, &s(&[6]), &[-2, 3]).is_err());
+    }
 }

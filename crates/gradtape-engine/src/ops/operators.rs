@@ -162,7 +162,8 @@ macro_rules! std_ops {
                 apply(BinaryOp::$op, Operand::Tensor(Cow::Owned(self.read())), rhs.into_operand())
             }
         }
-        std_ops!(@reflected $trait $method $op: i32, i64, f32, f64);
+        // Only i32 and f64 so that a bare literal (`2 * &t`, `2.0 * &t`) infers its type.
+        std_ops!(@reflected $trait $method $op: i32, f64);
     )*};
     (@reflected $trait:ident $method:ident $op:ident: $($lit:ty),*) => {$(
         impl std::ops::$trait<&Tensor> for $lit {

@@ -263,3 +263,22 @@ impl Tensor {
         self.reduce_sum(Axes::List(axes), false)?.reshape_batched(target, batch)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Axes are normalised, sorted, and checked for range and duplicates.
+    #[test]
+    fn reduction_axes_and_shapes() {
+        let r = |a: Axes, rank| resolve(ReduceOp::Sum, &a, rank).map(|v| v.to_vec());
+        assert_eq!(r(Axes::All, 3), Ok(vec![0, 1, 2]));
+        assert_eq!(r(Axes::from([-1, 0]), 3), Ok(vec![0, 2]));
+        assert_eq!(r(Axes::from(Vec::new()), 2), Ok(vec![]));
+        assert_eq!(r(Axes::All, 0), Ok(vec![]));
+        assert!(r(Axes::from(2), 2).is_err());
+        assert!(r(Axes::from(-3), 2).is_err());
+        assert!(r(Axes::from([1, -1]), 2).is_err());
+        assert_eq!(kept_shape(&Shape::new(&[2, 3, 4]), &[0, 2]), Shape::new(&[1, 3, 1]));
+    }
+}
