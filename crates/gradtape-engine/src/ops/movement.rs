@@ -345,6 +345,10 @@ pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
     let first = values
         .first()
         .ok_or_else(|| Error::Value("List argument 'values' to 'ConcatV2' Op with length 0 shorter than minimum length 2.".into()))?;
+    // TF's `tf.concat` returns a lone value as it is, checking neither its rank nor the axis.
+    if values.len() == 1 {
+        return Ok(first.clone());
+    }
     for (i, t) in values.iter().enumerate().skip(1) {
         if t.dtype() != first.dtype() {
             return Err(dtype_mismatch("ConcatV2", first.dtype(), i, t.dtype()));
@@ -381,9 +385,6 @@ pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
             }
         }
         dims[a] += t.dims()[a];
-    }
-    if values.len() == 1 {
-        return Ok(first.clone());
     }
     let refs: SmallVec<[&Tensor; 4]> = values.iter().collect();
     Tensor::op(OpKind::Concat { axis: a }, &refs, Shape::from(dims), first.dtype())

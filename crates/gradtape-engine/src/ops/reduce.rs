@@ -196,11 +196,48 @@ pub(crate) fn grad(
             let count = mask.reduce_sum(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
             gk.mul(&mask.div(&count)?)?
         }
-        ReduceOp::Prod => gk.mul(&y.reshape(&keep)?.div(x)?)?,
+        ReduceOp::Prod => gk.mul(&prod_of_others(x, axes)?)?,
     };
     let mut target: Vec<usize> = g.dims()[..batch].to_vec();
     target.extend_from_slice(x.dims());
     Ok(smallvec![Some(dx.broadcast_to(&target)?)])
+}
+
+/// prod over j != i of x_j within each reduced group, from exclusive
+/// products taken from both ends as TF's rule does: `y / x` would be NaN
+/// where x is 0 and its own derivative wrong there.
+fn prod_of_others(x: &Tensor, axes: &[usize]) -> Result<Tensor> {
+    if x.numel() == 0 {
+        return Ok(x.zeros_like());
+    }
+    let rank = x.rank();
+    let perm: SmallVec<[usize; 4]> = axes.iter().copied().chain((0..rank).filter(|a| !axes.contains(a))).collect();
+    let n: usize = axes.iter().map(|&a| x.dims()[a]).product();
+    let flat = x.transpose_perm(&perm)?.reshape([n as i64, -1])?;
+    let rev = [crate::ops::index::Idx::Range(None, None, -1)];
+    let left = exclusive_cumprod(&flat)?;
+    let right = exclusive_cumprod(&flat.index(&rev)?)?.index(&rev)?;
+    let moved: Vec<usize> = perm.iter().map(|&p| x.dims()[p]).collect();
+    let mut inv: SmallVec<[usize; 4]> = smallvec![0; rank];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i;
+    }
+    left.mul(&right)?.reshape(&Shape::from(moved))?.transpose_perm(&inv)
+}
+
+/// `[1, x0, x0 x1, ...]` down axis 0 of a rank-2 `x`, in log2(n) doubling
+/// steps made of differentiable ops (so higher orders work).
+fn exclusive_cumprod(x: &Tensor) -> Result<Tensor> {
+    let (n, m) = (x.dims()[0], x.dims()[1]);
+    let ones = |k: usize| x.scalar_like(1.0).broadcast_to(&[k, m]);
+    let cat = |a: Tensor, b: Tensor| crate::ops::movement::concat(&[a, b], 0);
+    let mut c = if n == 1 { ones(1)? } else { cat(ones(1)?, x.i(..n - 1)?)? };
+    let mut s = 1;
+    while s < n {
+        c = c.mul(&cat(ones(s)?, c.i(..n - s)?)?)?;
+        s *= 2;
+    }
+    Ok(c)
 }
 
 impl Tensor {

@@ -94,7 +94,8 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
     let dx = match op {
         UnaryOp::Neg => g.neg()?,
         UnaryOp::Abs => g.mul(&x.sign()?)?,
-        UnaryOp::Sign => return Ok(smallvec![None]),
+        // TF's Sign gradient is zeros, not None: d2|x| and d2 relu are connected zeros.
+        UnaryOp::Sign => g.zeros_like(),
         UnaryOp::Exp => g.mul(y)?,
         UnaryOp::Log => g.div(x)?,
         // d sqrt(x) = 0.5 / sqrt(x)
@@ -106,7 +107,8 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
         UnaryOp::Tanh => g.mul(&y.scalar_like(1.0).sub(&y.square()?)?)?,
         // d sigmoid = s (1 - s)
         UnaryOp::Sigmoid => g.mul(&y.mul(&y.scalar_like(1.0).sub(y)?)?)?,
-        UnaryOp::Relu => g.mul(&y.greater(&y.scalar_like(0.0))?.cast(y.dtype())?)?,
+        // sign(y) is the mask y > 0 (y >= 0), kept differentiable like TF's ReluGrad.
+        UnaryOp::Relu => g.mul(&y.sign()?)?,
     };
     Ok(smallvec![Some(dx)])
 }

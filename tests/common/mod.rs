@@ -1,0 +1,59 @@
+//! Assertions shared by the conformance tests: each golden TensorFlow case
+//! (`../shared/conformance/tf_cases.json`) is checked for shape, dtype,
+//! values and TF's exact repr, or for TF's exception class and message.
+
+#![allow(dead_code)]
+
+use gradtape::*;
+
+/// Element-wise equality where NaN equals NaN: the goldens store NaN as a value.
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+/// Shape, dtype and row-major values, without the repr (for NumPy results,
+/// which have no TF repr).
+#[track_caller]
+pub fn assert_values(t: &Tensor, shape: &[usize], dtype: DType, values: &[f64]) {
+    assert_eq!(t.dims(), shape, "shape of {t}");
+    assert_eq!(t.dtype(), dtype, "dtype of {t}");
+    let got = t.to_f64_vec();
+    assert!(
+        got.len() == values.len() && got.iter().zip(values).all(|(&a, &b)| same(a, b)),
+        "values of {t}: got {got:?}, expected {values:?}"
+    );
+}
+
+/// Shape, dtype, values and `Display` equal to TF's repr.
+#[track_caller]
+pub fn assert_tensor(t: &Tensor, shape: &[usize], dtype: DType, values: &[f64], repr: &str) {
+    assert_values(t, shape, dtype, values);
+    assert_eq!(t.to_string(), repr);
+}
+
+/// The error `res` must hold: the variant of TF's exception class
+/// (`error_type` as TF names it), a Display of `"<class>: ..."`, and a text
+/// that contains TF's `error_message_core`.
+#[track_caller]
+pub fn assert_err<T: std::fmt::Debug>(res: Result<T>, error_type: &str, core: &str) -> Error {
+    let err = match res {
+        Ok(v) => panic!("expected {error_type}: {core:?}, got Ok({v:?})"),
+        Err(e) => e,
+    };
+    let variant_ok = match error_type {
+        "InvalidArgumentError" => matches!(err, Error::InvalidArgument(_)),
+        "ValueError" => matches!(err, Error::Value(_)),
+        "TypeError" => matches!(err, Error::Type(_)),
+        "AttributeError" => matches!(err, Error::Attribute(_)),
+        "RuntimeError" => matches!(err, Error::Runtime(_)),
+        other => panic!("no Error variant for TF's {other}"),
+    };
+    assert!(variant_ok, "expected a {error_type}, got {err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("{error_type}: ")),
+        "Display names the class: {text:?}"
+    );
+    assert!(text.contains(core), "error text {text:?}\ndoes not contain {core:?}");
+    err
+}
