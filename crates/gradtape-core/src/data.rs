@@ -93,14 +93,22 @@ impl HostData {
             ($v:expr) => {
                 match to {
                     DType::Bool => HostData::Bool($v.iter().map(|x| x.to_f64_lossy() != 0.0).collect()),
-                    DType::I32 => HostData::I32(conv($v)),
+                    DType::I32 => match self {
+                        // C++'s static_cast keeps the low 32 bits; through f64 it would saturate.
+                        HostData::I64(v) => HostData::I32(v.iter().map(|&x| x as i32).collect()),
+                        _ => HostData::I32(conv($v)),
+                    },
                     DType::I64 => match self {
                         // i64 -> i64 through f64 would lose precision above 2^53.
                         HostData::I64(v) => HostData::I64(v.clone()),
                         HostData::I32(v) => HostData::I64(v.iter().map(|&x| x as i64).collect()),
                         _ => HostData::I64(conv($v)),
                     },
-                    DType::F32 => HostData::F32(conv($v)),
+                    DType::F32 => match self {
+                        // One rounding, as C++ does; i64 -> f64 -> f32 rounds twice.
+                        HostData::I64(v) => HostData::F32(v.iter().map(|&x| x as f32).collect()),
+                        _ => HostData::F32(conv($v)),
+                    },
                     DType::F64 => HostData::F64(conv($v)),
                 }
             };
@@ -114,6 +122,8 @@ pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
     const DTYPE: DType;
     fn wrap(v: Vec<Self>) -> HostData;
     fn unwrap_ref(d: &HostData) -> Option<&[Self]>;
+    /// The inner `Vec`, when the dtype is `Self`'s.
+    fn into_vec(d: HostData) -> Option<Vec<Self>>;
     fn to_f64_lossy(self) -> f64;
     fn from_f64_lossy(x: f64) -> Self;
 }
@@ -126,6 +136,12 @@ macro_rules! element {
                 HostData::$variant(v)
             }
             fn unwrap_ref(d: &HostData) -> Option<&[Self]> {
+                match d {
+                    HostData::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn into_vec(d: HostData) -> Option<Vec<Self>> {
                 match d {
                     HostData::$variant(v) => Some(v),
                     _ => None,

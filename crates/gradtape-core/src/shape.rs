@@ -42,12 +42,19 @@ impl Shape {
 
     /// Number of elements, or a ResourceExhausted error when it overflows
     /// or exceeds what can be allocated.
+    ///
+    /// The product of the non-zero dims must fit in an i64 (TF's bound on a
+    /// shape) even when a zero dim makes the tensor empty: kernels take
+    /// strides and partial products of any dims, which then cannot overflow.
+    /// The bytes must fit in the machine's memory: past that an allocation
+    /// aborts the process instead of failing.
     pub fn checked_numel(&self, dtype_size: usize) -> Result<usize> {
-        let mut n: usize = 1;
-        for &d in self.dims() {
-            n = n.checked_mul(d).ok_or_else(|| too_large(self))?;
+        let mut nonzero: usize = 1;
+        for &d in self.dims().iter().filter(|&&d| d != 0) {
+            nonzero = nonzero.checked_mul(d).filter(|&p| p <= i64::MAX as usize).ok_or_else(|| too_large(self))?;
         }
-        if n.checked_mul(dtype_size).is_none_or(|b| b > isize::MAX as usize / 2) {
+        let n = if self.dims().contains(&0) { 0 } else { nonzero };
+        if n.checked_mul(dtype_size).is_none_or(|b| b > max_tensor_bytes()) {
             return Err(too_large(self));
         }
         Ok(n)
@@ -77,6 +84,21 @@ impl Shape {
         let a = if axis < 0 { axis + r } else { axis };
         (0..r).contains(&a).then_some(a as usize)
     }
+}
+
+/// The largest buffer worth asking the allocator for: the machine's
+/// physical memory where Linux tells it, else half the address space.
+fn max_tensor_bytes() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let fallback = isize::MAX as usize / 2;
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let kib = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok());
+        kib.and_then(|k| k.checked_mul(1024)).map_or(fallback, |b| b.min(fallback))
+    })
 }
 
 fn too_large(s: &Shape) -> Error {
@@ -176,5 +198,11 @@ mod tests {
     fn huge_shapes_are_errors() {
         let s = Shape::new(&[usize::MAX / 2, 4]);
         assert!(matches!(s.checked_numel(4), Err(Error::ResourceExhausted(_))));
+        // More bytes than any machine has, though the count fits.
+        assert!(matches!(Shape::new(&[1 << 30, 1 << 30]).checked_numel(4), Err(Error::ResourceExhausted(_))));
+        // Empty, but its other dims' product overflows: strides would too.
+        assert!(matches!(Shape::new(&[0, 1 << 40, 1 << 40]).checked_numel(4), Err(Error::ResourceExhausted(_))));
+        assert_eq!(Shape::new(&[0, 1 << 40]).checked_numel(4), Ok(0));
+        assert_eq!(Shape::new(&[2, 3]).checked_numel(8), Ok(6));
     }
 }

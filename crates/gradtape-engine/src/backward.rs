@@ -243,10 +243,11 @@ impl GradientTape {
         let n = tn.shape.numel();
         let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
         let rows: Vec<Option<Tensor>> = if use_pfor {
-            let entries = self.take_for_gradient(CONSUMED)?;
             let mut dims = vec![n];
             dims.extend_from_slice(tn.shape.dims());
+            // Made first: a seed too large to allocate leaves the tape unconsumed.
             let seed = eye(&self.engine, n, tn.dtype, &dims)?;
+            let entries = self.take_for_gradient(CONSUMED)?;
             backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &src, 1)?
         } else {
             let entries = self.take_for_gradient(CONSUMED)?;
@@ -312,6 +313,10 @@ impl GradientTape {
         }
         let b = tn.shape.dims()[0];
         let y: usize = tn.shape.dims()[1..].iter().product();
+        let mut sdims = vec![y];
+        sdims.extend_from_slice(tn.shape.dims());
+        // Checked before the tape is consumed and the f64 seed is made.
+        Shape::from(sdims.clone()).checked_numel(DType::F64.size())?;
         let entries = self.take_for_gradient(CONSUMED_BATCH)?;
         // Seed j is one at flat position j of every row: [y, b, y...].
         let mut seed = vec![0.0; y * b * y];
@@ -320,8 +325,6 @@ impl GradientTape {
                 seed[(j * b + i) * y + j] = 1.0;
             }
         }
-        let mut sdims = vec![y];
-        sdims.extend_from_slice(tn.shape.dims());
         let seed = Tensor::from_data(&self.engine, HostData::F64(seed).cast(tn.dtype), Shape::from(sdims));
         let g = backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &[sn.entity()], 1)?.pop().flatten();
         let mut out = tn.shape.dims().to_vec();
@@ -340,11 +343,12 @@ impl GradientTape {
 
 /// An identity matrix reshaped to `dims` (first dim `n`).
 fn eye(engine: &Engine, n: usize, dtype: DType, dims: &[usize]) -> Result<Tensor> {
+    let shape = Shape::new(dims);
+    // Checked before the f64 buffer is made: n * n may not fit in memory or in a usize.
+    shape.checked_numel(DType::F64.size())?;
     let mut v = vec![0.0; n * n];
     for i in 0..n {
         v[i * n + i] = 1.0;
     }
-    let shape = Shape::new(dims);
-    shape.checked_numel(dtype.size())?;
     Ok(Tensor::from_data(engine, HostData::F64(v).cast(dtype), shape))
 }

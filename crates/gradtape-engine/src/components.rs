@@ -86,4 +86,8 @@ pub struct Stats {
     pub flushes: u64,
     pub dispatched: u64,
     pub despawned: u64,
+    /// Vulkan queue submits (a flush records all its ops into one).
+    pub submits: u64,
+    /// Free bytes held by the buffer pool.
+    pub pooled_bytes: usize,
 }

@@ -55,20 +55,15 @@ static NEXT_ENGINE: AtomicU64 = AtomicU64::new(1);
 static DEFAULT: OnceLock<Engine> = OnceLock::new();
 
 impl Engine {
-    /// A new engine on `device`. `Device::Vulkan` is an `Err` in a build
-    /// without the Vulkan backend; `Device::Auto` then takes the CPU.
+    /// A new engine on `device`. `Device::Vulkan` is an `Err` when there is
+    /// no Vulkan loader or device, or the build lacks the `vulkan` feature;
+    /// `Device::Auto` then takes the CPU.
     pub fn new(device: Device) -> Result<Engine> {
-        let device_name = match device {
-            Device::Cpu | Device::Auto => "cpu".to_string(),
-            Device::Vulkan => {
-                return Err(Error::Device(
-                    "no Vulkan device: this build of gradtape has no Vulkan backend".into(),
-                ))
-            }
-        };
         let mut world = World::new();
+        let device_name = crate::vulkan::install(&mut world, device)?;
         world.init_resource::<PendingQueue>();
         world.init_resource::<Stats>();
+        world.init_resource::<crate::pool::BufferPool>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
         Ok(Engine(Arc::new(EngineInner {

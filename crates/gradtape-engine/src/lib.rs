@@ -20,12 +20,15 @@ pub mod node;
 pub mod numdiff;
 pub mod numpy;
 pub mod op;
+mod par;
+pub mod pool;
 pub mod ops;
 mod strided;
 pub mod systems;
 pub mod tape;
 pub mod tensor;
 pub mod variable;
+pub mod vulkan;
 
 pub use backward::{Differentiable, Unconnected};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};

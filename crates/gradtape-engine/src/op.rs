@@ -9,6 +9,7 @@ use smallvec::SmallVec;
 
 use crate::ops::{binary::BinaryOp, movement::SliceSpec, reduce::ReduceOp, unary::UnaryOp};
 use crate::ops::{binary, cast, matmul, movement, reduce, unary};
+use crate::pool::BufferPool;
 use crate::Tensor;
 use gradtape_core::Result;
 
@@ -62,13 +63,14 @@ pub(crate) fn run_cpu(
     inputs: &[(Arc<HostData>, &Shape)],
     out: &Shape,
     dtype: DType,
+    pool: &mut BufferPool,
 ) -> Arc<HostData> {
     let d = |i: usize| -> &HostData { &inputs[i].0 };
     let s = |i: usize| -> &Shape { inputs[i].1 };
     match kind {
         OpKind::Reshape | OpKind::Identity => inputs[0].0.clone(),
-        OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0))),
-        OpKind::Binary(op) => Arc::new(binary::cpu(*op, d(0), s(0), d(1), s(1), out)),
+        OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0), pool)),
+        OpKind::Binary(op) => Arc::new(binary::cpu(*op, d(0), s(0), d(1), s(1), out, pool)),
         OpKind::Reduce { op, axes, keepdims: _ } => Arc::new(reduce::cpu(*op, d(0), s(0), axes)),
         OpKind::MatMul { transpose_a, transpose_b } => {
             Arc::new(matmul::cpu(d(0), s(0), d(1), s(1), *transpose_a, *transpose_b, out))

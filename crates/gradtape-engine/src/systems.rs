@@ -10,14 +10,20 @@ use smallvec::SmallVec;
 use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage, Tape, Watched};
 use crate::node::DropQueue;
 use crate::op;
+use crate::pool::BufferPool;
 
 /// Runs every queued op on the CPU, in the order the program issued them.
 pub fn dispatch_pending(world: &mut World) {
+    #[cfg(feature = "vulkan")]
+    if world.contains_resource::<crate::vulkan::VulkanBackend>() {
+        return crate::vulkan::dispatch(world);
+    }
     let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
     if queue.is_empty() {
         return;
     }
     let mut ran = 0u64;
+    let mut pool = world.remove_resource::<BufferPool>().unwrap_or_default();
     for e in queue {
         let Ok(mut ent) = world.get_entity_mut(e) else { continue };
         let Some(pending) = ent.take::<Pending>() else { continue };
@@ -35,14 +41,17 @@ pub fn dispatch_pending(world: &mut World) {
                 (s.0.clone(), &n.shape)
             })
             .collect();
-        let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype);
+        let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype, &mut pool);
         drop(inputs);
         world.entity_mut(e).insert(Storage(out));
         ran += 1;
     }
+    let pooled = pool.pooled_bytes();
+    world.insert_resource(pool);
     let mut stats = world.resource_mut::<Stats>();
     stats.flushes += 1;
     stats.dispatched += ran;
+    stats.pooled_bytes = pooled;
 }
 
 /// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
@@ -70,11 +79,22 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
                 tape.variables.clear();
                 release_tape(world, e, entries, marked);
             }
+            // A buffer only this entity held goes back to the pool.
+            if let Some(Storage(data)) = world.get_entity_mut(e).ok().and_then(|mut ent| ent.take::<Storage>()) {
+                if let Ok(data) = Arc::try_unwrap(data) {
+                    if let Some(mut pool) = world.get_resource_mut::<BufferPool>() {
+                        pool.give(data);
+                    }
+                }
+            }
             if world.despawn(e) {
                 n += 1;
             }
         }
-        world.resource_mut::<Stats>().despawned += n;
+        let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());
+        let mut stats = world.resource_mut::<Stats>();
+        stats.despawned += n;
+        stats.pooled_bytes = pooled;
     }
 }
 

@@ -102,6 +102,7 @@ impl Tensor {
         let mut w = self.engine.lock();
         if w.get::<Storage>(self.id()).is_none() {
             self.engine.flush_locked(&mut w);
+            crate::vulkan::ensure_host(&mut w, self.id());
         }
         w.get::<Storage>(self.id()).expect("internal: a flushed tensor has storage").0.clone()
     }

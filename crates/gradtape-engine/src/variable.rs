@@ -14,6 +14,7 @@ use crate::literal::IntoLiteral;
 use crate::node::Node;
 use crate::ops::binary::{self, BinaryOp};
 use crate::ops::index::IndexArg;
+use crate::pool::BufferPool;
 use crate::{tape, Engine, Tensor};
 
 static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
@@ -205,9 +206,16 @@ impl Variable {
 
     fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<&Variable> {
         let t = self.checked_value(value)?;
+        if self.dtype() == DType::Bool {
+            // TF has no bool kernel for these (its NotFoundError; the text is TF's).
+            let name = if op == BinaryOp::Add { "AssignAddVariableOp" } else { "AssignSubVariableOp" };
+            return Err(Error::InvalidArgument(format!(
+                "Could not find device for node: {{{{node {name}}}}} = {name}[dtype=DT_BOOL] [Op:{name}]"
+            )));
+        }
         let s = self.shape();
         // Computed on the host, outside every tape: an update is not a differentiable op.
-        let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s);
+        let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s, &mut BufferPool::default());
         self.set(Arc::new(new));
         Ok(self)
     }
@@ -226,6 +234,9 @@ impl Variable {
     pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<&Variable> {
         let (spec, window, kept) = crate::ops::index::resolve(self.shape(), &index.items())?;
         let t = value.to_tensor_like(&self.engine, self.dtype())?;
+        if !t.engine.same(&self.engine) {
+            return Err(Error::InvalidArgument("the value and the variable belong to different engines".into()));
+        }
         if t.shape() != &kept {
             return Err(Error::Value(format!(
                 "Cannot assign value to variable ' {}': Shape mismatch.The variable shape {}, and the assigned value shape {} are incompatible.",

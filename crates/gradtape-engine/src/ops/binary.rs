@@ -1,10 +1,12 @@
 //! Elementwise functions of two tensors with NumPy broadcasting: arithmetic,
 //! powers, extrema and comparisons. Kernels, dtype rules, gradients.
 
-use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
+use gradtape_core::{broadcast_shapes, DType, Element, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use crate::op::OpKind;
+use crate::par;
+use crate::pool::BufferPool;
 use crate::strided::zip;
 use crate::Tensor;
 
@@ -59,75 +61,111 @@ impl BinaryOp {
     }
 }
 
+// Each op gets its own monomorphised loop (a closure per match arm would
+// decay to a function pointer and block vectorisation).
 macro_rules! arith {
-    ($op:expr, $t:ty, float) => {
+    ($op:expr, $t:ty, float, |$f:ident| $body:expr) => {
         match $op {
-            BinaryOp::Add => |a: $t, b: $t| a + b,
-            BinaryOp::Sub => |a: $t, b: $t| a - b,
-            BinaryOp::Mul => |a: $t, b: $t| a * b,
-            BinaryOp::Div => |a: $t, b: $t| a / b,
-            BinaryOp::FloorDiv => |a: $t, b: $t| (a / b).floor(),
-            BinaryOp::Pow => |a: $t, b: $t| a.powf(b),
-            BinaryOp::Maximum => |a: $t, b: $t| if a.is_nan() || a > b { a } else { b },
-            BinaryOp::Minimum => |a: $t, b: $t| if a.is_nan() || a < b { a } else { b },
+            BinaryOp::Add => { let $f = |a: $t, b: $t| a + b; $body }
+            BinaryOp::Sub => { let $f = |a: $t, b: $t| a - b; $body }
+            BinaryOp::Mul => { let $f = |a: $t, b: $t| a * b; $body }
+            BinaryOp::Div => { let $f = |a: $t, b: $t| a / b; $body }
+            BinaryOp::FloorDiv => { let $f = |a: $t, b: $t| (a / b).floor(); $body }
+            BinaryOp::Pow => { let $f = |a: $t, b: $t| a.powf(b); $body }
+            BinaryOp::Maximum => { let $f = |a: $t, b: $t| if a.is_nan() || a > b { a } else { b }; $body }
+            BinaryOp::Minimum => { let $f = |a: $t, b: $t| if a.is_nan() || a < b { a } else { b }; $body }
             _ => unreachable!("internal: comparisons have their own kernel"),
         }
     };
-    ($op:expr, $t:ty, int) => {
+    ($op:expr, $t:ty, int, |$f:ident| $body:expr) => {
         match $op {
-            BinaryOp::Add => |a: $t, b: $t| a.wrapping_add(b),
-            BinaryOp::Sub => |a: $t, b: $t| a.wrapping_sub(b),
-            BinaryOp::Mul => |a: $t, b: $t| a.wrapping_mul(b),
+            BinaryOp::Add => { let $f = |a: $t, b: $t| a.wrapping_add(b); $body }
+            BinaryOp::Sub => { let $f = |a: $t, b: $t| a.wrapping_sub(b); $body }
+            BinaryOp::Mul => { let $f = |a: $t, b: $t| a.wrapping_mul(b); $body }
             // Integer `/` is cast to float64 before it gets here; RealDiv on
             // ints only runs through internal callers, which never divide by 0.
-            BinaryOp::Div => |a: $t, b: $t| if b == 0 { 0 } else { a.wrapping_div(b) },
-            BinaryOp::FloorDiv => |a: $t, b: $t| {
-                if b == 0 {
-                    0
-                } else {
-                    let q = a.wrapping_div(b);
-                    if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q }
-                }
-            },
-            BinaryOp::Pow => |a: $t, b: $t| if b < 0 { 0 } else { a.wrapping_pow(b as u32) },
-            BinaryOp::Maximum => |a: $t, b: $t| a.max(b),
-            BinaryOp::Minimum => |a: $t, b: $t| a.min(b),
+            BinaryOp::Div => { let $f = |a: $t, b: $t| if b == 0 { 0 } else { a.wrapping_div(b) }; $body }
+            BinaryOp::FloorDiv => {
+                let $f = |a: $t, b: $t| {
+                    if b == 0 {
+                        0
+                    } else {
+                        let q = a.wrapping_div(b);
+                        if (a.wrapping_rem(b) != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q }
+                    }
+                };
+                $body
+            }
+            BinaryOp::Pow => { let $f = |a: $t, b: $t| if b < 0 { 0 } else { a.wrapping_pow(b as u32) }; $body }
+            BinaryOp::Maximum => { let $f = |a: $t, b: $t| a.max(b); $body }
+            BinaryOp::Minimum => { let $f = |a: $t, b: $t| a.min(b); $body }
             _ => unreachable!("internal: comparisons have their own kernel"),
         }
     };
 }
 
 macro_rules! compare {
-    ($op:expr, $t:ty) => {
+    ($op:expr, $t:ty, |$f:ident| $body:expr) => {
         match $op {
-            BinaryOp::Equal => |a: $t, b: $t| a == b,
-            BinaryOp::NotEqual => |a: $t, b: $t| a != b,
-            BinaryOp::Less => |a: $t, b: $t| a < b,
-            BinaryOp::LessEqual => |a: $t, b: $t| a <= b,
-            BinaryOp::Greater => |a: $t, b: $t| a > b,
-            BinaryOp::GreaterEqual => |a: $t, b: $t| a >= b,
+            BinaryOp::Equal => { let $f = |a: $t, b: $t| a == b; $body }
+            BinaryOp::NotEqual => { let $f = |a: $t, b: $t| a != b; $body }
+            BinaryOp::Less => { let $f = |a: $t, b: $t| a < b; $body }
+            BinaryOp::LessEqual => { let $f = |a: $t, b: $t| a <= b; $body }
+            BinaryOp::Greater => { let $f = |a: $t, b: $t| a > b; $body }
+            BinaryOp::GreaterEqual => { let $f = |a: $t, b: $t| a >= b; $body }
             _ => unreachable!("internal: not a comparison"),
         }
     };
 }
 
-pub(crate) fn cpu(op: BinaryOp, a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, out: &Shape) -> HostData {
+/// Same-shape and scalar-operand cases run as flat (parallel) loops into a
+/// pooled buffer; anything else goes through the strided broadcast.
+fn kernel<A: Copy + Sync, B: Copy + Sync, O: Element + Default>(
+    a: &[A],
+    sa: &Shape,
+    b: &[B],
+    sb: &Shape,
+    out: &Shape,
+    f: impl Fn(A, B) -> O + Sync,
+    pool: &mut BufferPool,
+) -> Vec<O> {
+    let n = out.numel();
+    if sa == out && sb == out {
+        let mut o = pool.take::<O>(n);
+        par::zip(&mut o, a, b, f);
+        o
+    } else if sb.numel() == 1 && sa == out {
+        let mut o = pool.take::<O>(n);
+        let y = b[0];
+        par::map(&mut o, a, |x| f(x, y));
+        o
+    } else if sa.numel() == 1 && sb == out {
+        let mut o = pool.take::<O>(n);
+        let x = a[0];
+        par::map(&mut o, b, |y| f(x, y));
+        o
+    } else {
+        zip(a, sa, b, sb, out, f)
+    }
+}
+
+pub(crate) fn cpu(op: BinaryOp, a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, out: &Shape, pool: &mut BufferPool) -> HostData {
     use HostData as H;
     if op.is_comparison() {
         return H::Bool(match (a, b) {
-            (H::F32(x), H::F32(y)) => zip(x, sa, y, sb, out, compare!(op, f32)),
-            (H::F64(x), H::F64(y)) => zip(x, sa, y, sb, out, compare!(op, f64)),
-            (H::I32(x), H::I32(y)) => zip(x, sa, y, sb, out, compare!(op, i32)),
-            (H::I64(x), H::I64(y)) => zip(x, sa, y, sb, out, compare!(op, i64)),
-            (H::Bool(x), H::Bool(y)) => zip(x, sa, y, sb, out, compare!(op, bool)),
+            (H::F32(x), H::F32(y)) => compare!(op, f32, |f| kernel(x, sa, y, sb, out, f, pool)),
+            (H::F64(x), H::F64(y)) => compare!(op, f64, |f| kernel(x, sa, y, sb, out, f, pool)),
+            (H::I32(x), H::I32(y)) => compare!(op, i32, |f| kernel(x, sa, y, sb, out, f, pool)),
+            (H::I64(x), H::I64(y)) => compare!(op, i64, |f| kernel(x, sa, y, sb, out, f, pool)),
+            (H::Bool(x), H::Bool(y)) => compare!(op, bool, |f| kernel(x, sa, y, sb, out, f, pool)),
             _ => unreachable!("internal: operand dtypes were checked at queue time"),
         });
     }
     match (a, b) {
-        (H::F32(x), H::F32(y)) => H::F32(zip(x, sa, y, sb, out, arith!(op, f32, float))),
-        (H::F64(x), H::F64(y)) => H::F64(zip(x, sa, y, sb, out, arith!(op, f64, float))),
-        (H::I32(x), H::I32(y)) => H::I32(zip(x, sa, y, sb, out, arith!(op, i32, int))),
-        (H::I64(x), H::I64(y)) => H::I64(zip(x, sa, y, sb, out, arith!(op, i64, int))),
+        (H::F32(x), H::F32(y)) => H::F32(arith!(op, f32, float, |f| kernel(x, sa, y, sb, out, f, pool))),
+        (H::F64(x), H::F64(y)) => H::F64(arith!(op, f64, float, |f| kernel(x, sa, y, sb, out, f, pool))),
+        (H::I32(x), H::I32(y)) => H::I32(arith!(op, i32, int, |f| kernel(x, sa, y, sb, out, f, pool))),
+        (H::I64(x), H::I64(y)) => H::I64(arith!(op, i64, int, |f| kernel(x, sa, y, sb, out, f, pool))),
         _ => unreachable!("internal: operand dtypes were checked at queue time"),
     }
 }

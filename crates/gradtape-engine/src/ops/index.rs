@@ -83,14 +83,16 @@ impl IndexArg for &[Idx] {
 fn range_of(start: Option<i64>, stop: Option<i64>, step: i64, n: i64) -> (i64, i64) {
     let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
     let norm = |v: i64| if v < 0 { v + n } else { v };
+    // Counted in i128: a step near i64::MAX or i64::MIN overflows in i64.
+    let ceil_div = |span: i64, step: i128| ((span as i128 + step - 1) / step) as i64;
     if step > 0 {
         let b = start.map_or(0, |s| clamp(norm(s), 0, n));
         let e = stop.map_or(n, |s| clamp(norm(s), 0, n));
-        (b, if e > b { (e - b + step - 1) / step } else { 0 })
+        (b, if e > b { ceil_div(e - b, step as i128) } else { 0 })
     } else {
         let b = start.map_or(n - 1, |s| clamp(norm(s), -1, n - 1));
         let e = stop.map_or(-1, |s| clamp(norm(s), -1, n - 1));
-        (b, if b > e { (b - e + (-step) - 1) / (-step) } else { 0 })
+        (b, if b > e { ceil_div(b - e, -(step as i128)) } else { 0 })
     }
 }
 
@@ -140,7 +142,8 @@ pub(crate) fn resolve(shape: &Shape, items: &[Idx]) -> Result<(SliceSpec, Shape,
                 }
                 let (b, count) = range_of(s, e, k, n);
                 begin.push(if count == 0 { 0 } else { b as usize });
-                step.push(k as isize);
+                // A step taken fewer than once never moves; 1 keeps step * stride from overflowing.
+                step.push(if count <= 1 { 1 } else { k as isize });
                 window.push(count as usize);
                 kept.push(count as usize);
             }
@@ -160,5 +163,8 @@ mod tests {
         assert_eq!(range_of(None, None, -1, 4), (3, 4));
         assert_eq!(range_of(Some(10), None, 1, 3), (3, 0));
         assert_eq!(range_of(None, None, 2, 5), (0, 3));
+        assert_eq!(range_of(None, None, i64::MAX, 5), (0, 1));
+        assert_eq!(range_of(None, None, i64::MIN, 5), (4, 1));
+        assert_eq!(range_of(Some(i64::MIN), Some(i64::MAX), 1, 5), (0, 5));
     }
 }

@@ -384,7 +384,8 @@ pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
                 )));
             }
         }
-        dims[a] += t.dims()[a];
+        // Zero-size inputs may have huge dims; the sum is then rejected by `checked_numel`, not an overflow.
+        dims[a] = dims[a].saturating_add(t.dims()[a]);
     }
     let refs: SmallVec<[&Tensor; 4]> = values.iter().collect();
     Tensor::op(OpKind::Concat { axis: a }, &refs, Shape::from(dims), first.dtype())
@@ -400,6 +401,10 @@ pub fn stack(values: &[Tensor], axis: i64) -> Result<Tensor> {
         return Err(Error::Value(format!("Argument `axis` = {axis} not in range [{}, {r})", -r)));
     }
     for (i, t) in values.iter().enumerate().skip(1) {
+        // Checked before any expand_dims runs, so that a failed stack records nothing on a tape.
+        if !t.engine().same(first.engine()) {
+            return Err(Error::InvalidArgument("cannot compute Pack as its inputs belong to different engines".into()));
+        }
         if t.dtype() != first.dtype() {
             return Err(dtype_mismatch("Pack", first.dtype(), i, t.dtype()));
         }

@@ -6,6 +6,7 @@ use gradtape_core::{DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use crate::op::OpKind;
+use crate::par;
 use crate::strided::for_each_offset;
 use crate::Tensor;
 
@@ -155,7 +156,48 @@ macro_rules! reduce_typed {
     }};
 }
 
+/// Sums and means over a contiguous block of axes (a suffix: rows; a prefix:
+/// columns), the common cases, as flat vectorised loops.
+fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<HostData> {
+    if !matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
+        return None;
+    }
+    let (r, k) = (s.rank(), axes.len());
+    let count: usize = axes.iter().map(|&a| s.dims()[a]).product();
+    let suffix = axes.iter().enumerate().all(|(i, &a)| a == r - k + i);
+    let prefix = axes.iter().enumerate().all(|(i, &a)| a == i);
+    let n_out = if count == 0 { s.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).product() } else { s.numel() / count };
+    macro_rules! go {
+        ($v:expr, $t:ty, $sum:path) => {{
+            let scale: $t = if op == ReduceOp::Mean { 1.0 / count as $t } else { 1.0 };
+            if suffix {
+                (0..n_out).map(|i| $sum(&$v[i * count..(i + 1) * count]) * scale).collect::<Vec<$t>>()
+            } else {
+                let mut acc: Vec<$t> = vec![0.0; n_out];
+                for i in 0..count {
+                    for (a, &x) in acc.iter_mut().zip(&$v[i * n_out..(i + 1) * n_out]) {
+                        *a += x;
+                    }
+                }
+                acc.iter_mut().for_each(|a| *a *= scale);
+                acc
+            }
+        }};
+    }
+    if !(suffix || prefix) || count == 0 {
+        return None;
+    }
+    match x {
+        HostData::F32(v) => Some(HostData::F32(go!(v, f32, par::sum_f32))),
+        HostData::F64(v) => Some(HostData::F64(go!(v, f64, par::sum_f64))),
+        _ => None,
+    }
+}
+
 pub(crate) fn cpu(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> HostData {
+    if let Some(d) = sum_fast(op, x, s, axes) {
+        return d;
+    }
     match x {
         HostData::F32(v) => HostData::F32(reduce_typed!(v, f32, op, s, axes, 0.0, 1.0, f32::NEG_INFINITY, f32::INFINITY,
             |a: f32, b: f32| a + b, |a: f32, b: f32| a * b, |a: f32, n: usize| a / n as f32)),

@@ -4,6 +4,8 @@ use gradtape_core::{DType, Error, HostData, Result};
 use smallvec::{smallvec, SmallVec};
 
 use crate::op::OpKind;
+use crate::par;
+use crate::pool::BufferPool;
 use crate::Tensor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,44 +48,53 @@ impl UnaryOp {
     }
 }
 
+// Each op gets its own monomorphised loop (a closure per match arm would
+// decay to a function pointer and block vectorisation).
 macro_rules! float_fn {
-    ($op:expr, $t:ty) => {
+    ($op:expr, $t:ty, |$f:ident| $body:expr) => {
         match $op {
-            UnaryOp::Neg => |x: $t| -x,
-            UnaryOp::Abs => |x: $t| x.abs(),
-            UnaryOp::Sign => |x: $t| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x },
-            UnaryOp::Exp => |x: $t| x.exp(),
-            UnaryOp::Log => |x: $t| x.ln(),
-            UnaryOp::Sqrt => |x: $t| x.sqrt(),
-            UnaryOp::Square => |x: $t| x * x,
-            UnaryOp::Sin => |x: $t| x.sin(),
-            UnaryOp::Cos => |x: $t| x.cos(),
-            UnaryOp::Tanh => |x: $t| x.tanh(),
-            UnaryOp::Sigmoid => |x: $t| 1.0 / (1.0 + (-x).exp()),
-            UnaryOp::Relu => |x: $t| if x > 0.0 { x } else { 0.0 },
+            UnaryOp::Neg => { let $f = |x: $t| -x; $body }
+            UnaryOp::Abs => { let $f = |x: $t| x.abs(); $body }
+            UnaryOp::Sign => { let $f = |x: $t| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x }; $body }
+            UnaryOp::Exp => { let $f = |x: $t| x.exp(); $body }
+            UnaryOp::Log => { let $f = |x: $t| x.ln(); $body }
+            UnaryOp::Sqrt => { let $f = |x: $t| x.sqrt(); $body }
+            UnaryOp::Square => { let $f = |x: $t| x * x; $body }
+            UnaryOp::Sin => { let $f = |x: $t| x.sin(); $body }
+            UnaryOp::Cos => { let $f = |x: $t| x.cos(); $body }
+            UnaryOp::Tanh => { let $f = |x: $t| x.tanh(); $body }
+            UnaryOp::Sigmoid => { let $f = |x: $t| 1.0 / (1.0 + (-x).exp()); $body }
+            UnaryOp::Relu => { let $f = |x: $t| if x > 0.0 { x } else { 0.0 }; $body }
         }
     };
 }
 
 macro_rules! int_fn {
-    ($op:expr, $t:ty) => {
+    ($op:expr, $t:ty, |$f:ident| $body:expr) => {
         match $op {
-            UnaryOp::Neg => |x: $t| x.wrapping_neg(),
-            UnaryOp::Abs => |x: $t| x.wrapping_abs(),
-            UnaryOp::Sign => |x: $t| x.signum(),
-            UnaryOp::Square => |x: $t| x.wrapping_mul(x),
-            UnaryOp::Relu => |x: $t| x.max(0),
+            UnaryOp::Neg => { let $f = |x: $t| x.wrapping_neg(); $body }
+            UnaryOp::Abs => { let $f = |x: $t| x.wrapping_abs(); $body }
+            UnaryOp::Sign => { let $f = |x: $t| x.signum(); $body }
+            UnaryOp::Square => { let $f = |x: $t| x.wrapping_mul(x); $body }
+            UnaryOp::Relu => { let $f = |x: $t| x.max(0); $body }
             _ => unreachable!("internal: float-only op on ints was rejected at queue time"),
         }
     };
 }
 
-pub(crate) fn cpu(op: UnaryOp, x: &HostData) -> HostData {
+pub(crate) fn cpu(op: UnaryOp, x: &HostData, pool: &mut BufferPool) -> HostData {
+    macro_rules! run {
+        ($v:expr, $t:ty, $variant:ident, $m:ident) => {{
+            let mut o = pool.take::<$t>($v.len());
+            $m!(op, $t, |f| par::map(&mut o, $v, f));
+            HostData::$variant(o)
+        }};
+    }
     match x {
-        HostData::F32(v) => HostData::F32(v.iter().map(|&a| float_fn!(op, f32)(a)).collect()),
-        HostData::F64(v) => HostData::F64(v.iter().map(|&a| float_fn!(op, f64)(a)).collect()),
-        HostData::I32(v) => HostData::I32(v.iter().map(|&a| int_fn!(op, i32)(a)).collect()),
-        HostData::I64(v) => HostData::I64(v.iter().map(|&a| int_fn!(op, i64)(a)).collect()),
+        HostData::F32(v) => run!(v, f32, F32, float_fn),
+        HostData::F64(v) => run!(v, f64, F64, float_fn),
+        HostData::I32(v) => run!(v, i32, I32, int_fn),
+        HostData::I64(v) => run!(v, i64, I64, int_fn),
         HostData::Bool(_) => unreachable!("internal: bool math was rejected at queue time"),
     }
 }

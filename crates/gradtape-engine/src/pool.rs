@@ -1,0 +1,51 @@
+//! A pool of host buffers, so that a steady loop (a training step, a
+//! benchmark) reuses its outputs' memory instead of asking the allocator
+//! (and for large buffers the kernel, page by page) every time.
+
+use std::collections::HashMap;
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{DType, Element, HostData};
+
+/// Buffers smaller than this are cheap to allocate and not worth pooling.
+const MIN_POOLED: usize = 1 << 12;
+/// Free bytes the pool may hold before it lets buffers go.
+const MAX_POOLED_BYTES: usize = 1 << 30;
+
+/// Free host buffers by (dtype, length).
+#[derive(Resource, Default)]
+pub struct BufferPool {
+    free: HashMap<(DType, usize), Vec<HostData>>,
+    bytes: usize,
+}
+
+impl BufferPool {
+    /// Bytes held, free for reuse.
+    pub fn pooled_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// A buffer of `n` elements of `T`, contents unspecified.
+    pub fn take<T: Element + Default>(&mut self, n: usize) -> Vec<T> {
+        if n >= MIN_POOLED {
+            if let Some(d) = self.free.get_mut(&(T::DTYPE, n)).and_then(|v| v.pop()) {
+                self.bytes -= n * T::DTYPE.size();
+                if let Some(v) = T::into_vec(d) {
+                    return v;
+                }
+            }
+        }
+        vec![T::default(); n]
+    }
+
+    /// Returns a buffer no one refers to any more.
+    pub fn give(&mut self, d: HostData) {
+        let n = d.len();
+        let bytes = n * d.dtype().size();
+        if n < MIN_POOLED || self.bytes + bytes > MAX_POOLED_BYTES {
+            return;
+        }
+        self.bytes += bytes;
+        self.free.entry((d.dtype(), n)).or_default().push(d);
+    }
+}

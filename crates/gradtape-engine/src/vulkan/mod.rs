@@ -1,0 +1,85 @@
+//! The engine's side of the Vulkan backend (cargo feature `vulkan`).
+//!
+//! - [`install`] opens the device an engine asked for and puts it in the
+//!   world as the [`VulkanBackend`] resource; its presence is what sends a
+//!   flush here instead of to the CPU loop in `systems.rs`.
+//! - A flush ([`dispatch`]) plans every queued op first (device kernel,
+//!   zero-copy share, fused chain, or CPU fallback; see `plan.rs`), then
+//!   records the device ops of the whole flush into one [`Batch`]: one
+//!   command buffer, one submit, one fence. An op the device does not offer
+//!   runs on the CPU in program order; if it reads a value still on the
+//!   device, the batch so far is submitted there and the value downloaded
+//!   (the batch is split).
+//! - An op output lives in [`DeviceStorage`] until the host reads it;
+//!   `Tensor::data` then downloads it once and caches it as `Storage`.
+//! - A host value (`Storage`) read by a device op is uploaded once per
+//!   buffer: uploads are cached by the identity of the host `Arc`, which
+//!   variable reads share. `Variable::assign*` installs a new `Arc`, so a
+//!   stale upload is never used; cached uploads are dropped once their
+//!   host buffer is.
+//!
+//! Without the feature, [`install`] takes the CPU and the rest is absent.
+
+use bevy_ecs::prelude::*;
+#[cfg(not(feature = "vulkan"))]
+use gradtape_core::Error;
+use gradtape_core::Result;
+
+use crate::engine::Device;
+
+#[cfg(feature = "vulkan")]
+mod lower;
+#[cfg(feature = "vulkan")]
+mod plan;
+#[cfg(feature = "vulkan")]
+mod run;
+
+#[cfg(feature = "vulkan")]
+pub use run::{dispatch, ensure_host, DeviceStorage, VulkanBackend};
+
+/// Whether `GRADTAPE_LOG=debug` asks for the engine's debug log on stderr.
+fn debug_log() -> bool {
+    std::env::var("GRADTAPE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug"))
+}
+
+/// Puts the backend for `device` into `world`; returns the device in words.
+/// `Device::Vulkan` without a usable device is an `Err`; `Device::Auto`
+/// then takes the CPU.
+pub(crate) fn install(world: &mut World, device: Device) -> Result<String> {
+    let chosen = match device {
+        Device::Cpu => Ok(None),
+        Device::Vulkan => open(world).map(Some),
+        Device::Auto => Ok(open(world).ok()),
+    };
+    let name = match &chosen {
+        Ok(Some(name)) => name.clone(),
+        Ok(None) => "cpu".to_string(),
+        Err(e) => {
+            if debug_log() {
+                eprintln!("gradtape: {e}");
+            }
+            return Err(e.clone());
+        }
+    };
+    if debug_log() {
+        eprintln!("gradtape: {device:?} engine computes on {name}");
+    }
+    Ok(name)
+}
+
+#[cfg(feature = "vulkan")]
+fn open(world: &mut World) -> Result<String> {
+    let dev = gradtape_vulkan::VulkanDevice::shared()?;
+    let name = dev.info().to_string();
+    world.insert_resource(VulkanBackend::new(dev));
+    Ok(name)
+}
+
+#[cfg(not(feature = "vulkan"))]
+fn open(_world: &mut World) -> Result<String> {
+    Err(Error::Device("no Vulkan device: this build of gradtape has no Vulkan backend (feature `vulkan`)".into()))
+}
+
+/// Gives entity `e` host `Storage` if its value is only on the device.
+#[cfg(not(feature = "vulkan"))]
+pub(crate) fn ensure_host(_world: &mut World, _e: Entity) {}

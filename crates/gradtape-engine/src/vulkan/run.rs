@@ -1,0 +1,259 @@
+//! Running a planned flush on the device: one batch, CPU fallbacks in
+//! program order, fused chains as one dispatch each.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use bevy_ecs::prelude::*;
+use gradtape_core::{HostData, Result, Shape};
+use gradtape_vulkan::ops::fused::Fused;
+use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
+use smallvec::SmallVec;
+
+use super::lower;
+use super::plan::{plan, Op, Plan, Where};
+use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage};
+use crate::node::Node;
+use crate::op::{self, OpKind};
+
+/// An op output's value on the Vulkan device. Immutable like `Storage`:
+/// an entity's value never changes once computed.
+#[derive(Component, Clone, Debug)]
+pub struct DeviceStorage(pub DeviceBuffer);
+
+/// The Vulkan device of an engine, and its cache of uploaded host buffers.
+#[derive(Resource)]
+pub struct VulkanBackend {
+    pub device: VulkanDevice,
+    /// Uploads by host buffer identity (`Arc::as_ptr`); the `Weak` keeps the
+    /// address from being reused while the entry lives.
+    uploads: HashMap<usize, (Weak<HostData>, DeviceBuffer)>,
+    /// `GRADTAPE_VULKAN_FUSE=0` turns fusion off (to compare, or to debug).
+    fuse: bool,
+}
+
+impl VulkanBackend {
+    pub fn new(device: VulkanDevice) -> VulkanBackend {
+        let fuse = std::env::var("GRADTAPE_VULKAN_FUSE").map_or(true, |v| v != "0");
+        VulkanBackend { device, uploads: HashMap::new(), fuse }
+    }
+}
+
+fn fatal(what: &str, e: gradtape_core::Error) -> ! {
+    // The device failed mid-flush (lost, or out of host memory): queued
+    // results cannot be produced and the flush has no error channel.
+    panic!("gradtape: the Vulkan device failed while {what}: {e}")
+}
+
+struct Flush {
+    dev: VulkanDevice,
+    batch: Batch,
+    submits: u64,
+}
+
+impl Flush {
+    /// Submits what is recorded so far (before a CPU op reads its results).
+    fn split(&mut self) {
+        let full = std::mem::replace(&mut self.batch, self.dev.batch());
+        match full.submit() {
+            Ok(true) => self.submits += 1,
+            Ok(false) => {}
+            Err(e) => fatal("running a batch", e),
+        }
+    }
+}
+
+/// Runs every queued op: device ops recorded into one command buffer,
+/// submitted once; ops the device lacks on the CPU, in program order.
+pub fn dispatch(world: &mut World) {
+    let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
+    if queue.is_empty() {
+        return;
+    }
+    let mut ops: Vec<Op> = Vec::with_capacity(queue.len());
+    for e in queue {
+        let Ok(mut ent) = world.get_entity_mut(e) else { continue };
+        let Some(p) = ent.take::<Pending>() else { continue };
+        let (Some(d), Some(t)) = (ent.get::<Dims>(), ent.get::<ElemType>()) else { continue };
+        let (shape, dtype) = (d.0.clone(), t.0);
+        ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape, dtype });
+    }
+    let (dev, fuse) = {
+        let mut be = world.resource_mut::<VulkanBackend>();
+        be.uploads.retain(|_, (w, _)| w.strong_count() > 0);
+        (be.device.clone(), be.fuse)
+    };
+    let plan = plan(&ops, &dev, fuse);
+    let mut f = Flush { batch: dev.batch(), dev, submits: 0 };
+    let mut done = vec![false; ops.len()];
+    for i in 0..ops.len() {
+        if done[i] {
+            continue;
+        }
+        match plan.at[i] {
+            Where::Cpu => run_cpu(world, &mut f, &ops[i]),
+            Where::Share => share(world, &ops[i]),
+            Where::Device => {
+                if let Err(e) = run_device(world, &mut f, &ops[i]) {
+                    debug_fallback(&ops[i], &e);
+                    run_cpu(world, &mut f, &ops[i]);
+                }
+            }
+            Where::Chain(c) => {
+                let members = &plan.chains[c];
+                if let Err(e) = run_chain(world, &mut f, &ops, &plan, members) {
+                    debug_fallback(&ops[i], &e);
+                    for &m in members {
+                        run_cpu(world, &mut f, &ops[m]);
+                    }
+                }
+                for &m in members {
+                    done[m] = true;
+                }
+            }
+        }
+        done[i] = true;
+    }
+    f.split();
+    let mut stats = world.resource_mut::<Stats>();
+    stats.flushes += 1;
+    stats.dispatched += ops.len() as u64;
+    stats.submits += f.submits;
+}
+
+fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
+    if std::env::var("GRADTAPE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")) {
+        eprintln!("gradtape: {} runs on the CPU: {e}", op.kind.name());
+    }
+}
+
+/// The device buffer holding `n`'s value, uploading a host value once.
+fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<DeviceBuffer> {
+    if let Some(d) = world.get::<DeviceStorage>(n.entity()) {
+        return Ok(d.0.clone());
+    }
+    let host = world
+        .get::<Storage>(n.entity())
+        .expect("internal: an op input is computed before the op")
+        .0
+        .clone();
+    let key = Arc::as_ptr(&host) as usize;
+    let mut be = world.resource_mut::<VulkanBackend>();
+    if let Some((w, buf)) = be.uploads.get(&key) {
+        if w.upgrade().is_some_and(|h| Arc::ptr_eq(&h, &host)) {
+            return Ok(buf.clone());
+        }
+    }
+    let buf = batch.upload(&host)?;
+    be.uploads.insert(key, (Arc::downgrade(&host), buf.clone()));
+    Ok(buf)
+}
+
+fn run_device(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
+    let x: SmallVec<[DeviceBuffer; 3]> =
+        op.inputs.iter().map(|n| device_input(world, &mut f.batch, n)).collect::<Result<_>>()?;
+    let out = f.batch.alloc(op.dtype, op.shape.numel())?;
+    lower::record(&mut f.batch, op, &x, &out)?;
+    world.entity_mut(op.e).insert(DeviceStorage(out));
+    Ok(())
+}
+
+fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members: &[usize]) -> Result<()> {
+    let n = ops[members[0]].shape.numel();
+    let mut prog = Fused::new(n);
+    let mut regs: HashMap<Entity, u32> = HashMap::new();
+    let mut outs: Vec<(Entity, DeviceBuffer)> = Vec::new();
+    let full = || gradtape_core::Error::Device("internal: a planned chain overflowed its registers".into());
+    for &m in members {
+        let op = &ops[m];
+        let mut args: SmallVec<[u32; 2]> = SmallVec::new();
+        for input in &op.inputs {
+            let r = match regs.get(&input.entity()) {
+                Some(&r) => r,
+                None => {
+                    let buf = device_input(world, &mut f.batch, input)?;
+                    let r = prog.input(&buf).ok_or_else(full)?;
+                    regs.insert(input.entity(), r);
+                    r
+                }
+            };
+            args.push(r);
+        }
+        let r = match &op.kind {
+            OpKind::Unary(u) => prog.unary(lower::unary_code(*u), args[0]),
+            OpKind::Binary(b) => prog.binary(lower::binary_code(*b), args[0], args[1]),
+            _ => unreachable!("internal: only elementwise ops are chained"),
+        }
+        .ok_or_else(full)?;
+        regs.insert(op.e, r);
+        if plan.store[m] {
+            let buf = f.batch.alloc(op.dtype, n)?;
+            prog.output(r, &buf);
+            outs.push((op.e, buf));
+        }
+    }
+    f.batch.fused(&prog)?;
+    for (e, buf) in outs {
+        world.entity_mut(e).insert(DeviceStorage(buf));
+    }
+    Ok(())
+}
+
+/// Reshape and identity: the output is the input's buffer, wherever it lives.
+fn share(world: &mut World, op: &Op) {
+    let e = op.inputs[0].entity();
+    if let Some(d) = world.get::<DeviceStorage>(e).cloned() {
+        world.entity_mut(op.e).insert(d);
+    }
+    if let Some(s) = world.get::<Storage>(e).cloned() {
+        world.entity_mut(op.e).insert(s);
+    }
+}
+
+fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) {
+    if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).is_none()) {
+        f.split();
+        for n in &op.inputs {
+            if let Err(e) = download(world, n.entity()) {
+                fatal("reading a result back", e);
+            }
+        }
+    }
+    let inputs: SmallVec<[(Arc<HostData>, &Shape); 2]> = op
+        .inputs
+        .iter()
+        .map(|n| {
+            let s = world.get::<Storage>(n.entity()).expect("internal: an op input is computed before the op");
+            (s.0.clone(), &n.shape)
+        })
+        .collect();
+    let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype);
+    drop(inputs);
+    world.entity_mut(op.e).insert(Storage(out));
+}
+
+/// Downloads `e`'s device value into host `Storage` (no-op when it has one).
+fn download(world: &mut World, e: Entity) -> Result<()> {
+    if world.get::<Storage>(e).is_some() {
+        return Ok(());
+    }
+    let Some(d) = world.get::<DeviceStorage>(e).cloned() else { return Ok(()) };
+    let dev = world.resource::<VulkanBackend>().device.clone();
+    let (host, submitted) = dev.download(&d.0)?;
+    if submitted {
+        world.resource_mut::<Stats>().submits += 1;
+    }
+    world.entity_mut(e).insert(Storage(Arc::new(host)));
+    Ok(())
+}
+
+/// Gives entity `e` host `Storage` if its value is only on the device
+/// (`Tensor::data` calls it after a flush).
+pub fn ensure_host(world: &mut World, e: Entity) {
+    if !world.contains_resource::<VulkanBackend>() {
+        return;
+    }
+    if let Err(err) = download(world, e) {
+        fatal("reading a result back", err);
+    }
+}

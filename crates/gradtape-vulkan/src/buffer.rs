@@ -1,0 +1,228 @@
+//! Device buffers and the pool they return to.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use gradtape_core::{DType, Error, HostData, Result};
+use vulkano::buffer::{Buffer, BufferCreateInfo, BufferUsage, Subbuffer};
+use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter, StandardMemoryAllocator};
+
+/// Released buffers kept for reuse, in bytes; past this they are freed.
+const MAX_FREE_BYTES: u64 = 1 << 30;
+
+/// What memory a buffer lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// Tensor data: device-local.
+    Device,
+    /// Host-visible and written by the host: staging uploads, parameter arenas.
+    Upload,
+    /// Host-visible and read by the host: staging downloads.
+    Download,
+}
+
+/// Bytes one element takes on the device: bool is a u32 there.
+pub(crate) fn device_size(dtype: DType) -> u64 {
+    match dtype {
+        DType::Bool | DType::I32 | DType::F32 => 4,
+        DType::I64 | DType::F64 => 8,
+    }
+}
+
+/// The size class of a request: a power of two up to 1 KiB, then steps of
+/// a quarter of the power of two below, so a class wastes at most 25%.
+fn class_of(bytes: u64) -> u64 {
+    let bytes = bytes.max(256);
+    let step = (bytes.next_power_of_two() / 8).max(256);
+    bytes.div_ceil(step) * step
+}
+
+#[derive(Default)]
+struct Free {
+    lists: HashMap<(Kind, u64), Vec<Subbuffer<[u32]>>>,
+    bytes: u64,
+}
+
+pub(crate) struct Pool {
+    memory: Arc<StandardMemoryAllocator>,
+    free: Mutex<Free>,
+}
+
+impl Pool {
+    pub fn new(memory: Arc<StandardMemoryAllocator>) -> Pool {
+        Pool { memory, free: Mutex::new(Free::default()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Free> {
+        self.free.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A buffer of at least `bytes` bytes, reused when one of its class is free.
+    pub fn take(self: &Arc<Pool>, kind: Kind, bytes: u64) -> Result<(Subbuffer<[u32]>, u64)> {
+        let class = class_of(bytes);
+        if let Some(buf) = {
+            let mut free = self.lock();
+            let b = free.lists.get_mut(&(kind, class)).and_then(|l| l.pop());
+            if b.is_some() {
+                free.bytes -= class;
+            }
+            b
+        } {
+            return Ok((buf, class));
+        }
+        let filter = match kind {
+            Kind::Device => MemoryTypeFilter::PREFER_DEVICE,
+            Kind::Upload => MemoryTypeFilter::PREFER_DEVICE | MemoryTypeFilter::HOST_SEQUENTIAL_WRITE,
+            Kind::Download => MemoryTypeFilter::PREFER_HOST | MemoryTypeFilter::HOST_RANDOM_ACCESS,
+        };
+        let buf = Buffer::new_slice::<u32>(
+            self.memory.clone(),
+            BufferCreateInfo {
+                usage: BufferUsage::STORAGE_BUFFER
+                    | BufferUsage::SHADER_DEVICE_ADDRESS
+                    | BufferUsage::TRANSFER_SRC
+                    | BufferUsage::TRANSFER_DST,
+                ..Default::default()
+            },
+            AllocationCreateInfo { memory_type_filter: filter, ..Default::default() },
+            class / 4,
+        )
+        .map_err(|e| {
+            Error::ResourceExhausted(format!("OOM when allocating a Vulkan buffer of {bytes} bytes: {e}"))
+        })?;
+        Ok((buf, class))
+    }
+
+    pub fn give_back(&self, kind: Kind, class: u64, buf: Subbuffer<[u32]>) {
+        let mut free = self.lock();
+        if free.bytes + class > MAX_FREE_BYTES {
+            return;
+        }
+        free.bytes += class;
+        free.lists.entry((kind, class)).or_default().push(buf);
+    }
+
+    /// Frees every pooled buffer (tests of the steady state use this).
+    pub fn clear(&self) {
+        let mut free = self.lock();
+        free.lists.clear();
+        free.bytes = 0;
+    }
+}
+
+pub(crate) struct Pooled {
+    pub buf: Subbuffer<[u32]>,
+    pub addr: u64,
+    pub kind: Kind,
+    class: u64,
+    pub dtype: DType,
+    pub len: usize,
+    pool: Arc<Pool>,
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        self.pool.give_back(self.kind, self.class, self.buf.clone());
+    }
+}
+
+/// A tensor's elements on the device: `len` elements of `dtype`
+/// (bool as one u32 each). Cheap to clone; back to the pool when the last
+/// clone drops. Its contents never change once the batch that wrote it
+/// has run, so clones may be shared freely.
+#[derive(Clone)]
+pub struct DeviceBuffer(pub(crate) Arc<Pooled>);
+
+impl DeviceBuffer {
+    pub(crate) fn new(pool: &Arc<Pool>, kind: Kind, dtype: DType, len: usize) -> Result<DeviceBuffer> {
+        let bytes = len as u64 * device_size(dtype);
+        let (buf, class) = pool.take(kind, bytes)?;
+        let addr = buf
+            .device_address()
+            .map_err(|e| Error::Device(format!("Vulkan: a buffer has no device address: {e}")))?
+            .get();
+        Ok(DeviceBuffer(Arc::new(Pooled { buf, addr, kind, class, dtype, len, pool: pool.clone() })))
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// The buffer's device address: what the shaders read and write through.
+    pub fn addr(&self) -> u64 {
+        self.0.addr
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.0.len as u64 * device_size(self.0.dtype)
+    }
+
+    /// Writes `data` straight into mapped memory; `false` when the memory
+    /// is not host-visible (the caller stages the upload instead).
+    pub(crate) fn write_mapped(&self, data: &HostData) -> bool {
+        let Ok(mut guard) = self.0.buf.write() else { return false };
+        let words: &mut [u32] = &mut guard;
+        encode(data, &mut words[..self.bytes() as usize / 4]);
+        true
+    }
+
+    /// Writes raw words into mapped memory; `false` when not host-visible.
+    pub(crate) fn write_words(&self, src: &[u32]) -> bool {
+        let Ok(mut guard) = self.0.buf.write() else { return false };
+        guard[..src.len()].copy_from_slice(src);
+        true
+    }
+
+    /// Reads mapped memory; `None` when it is not host-visible.
+    pub(crate) fn read_mapped(&self) -> Option<HostData> {
+        let guard = self.0.buf.read().ok()?;
+        let words: &[u32] = &guard;
+        Some(decode(self.0.dtype, &words[..self.bytes() as usize / 4], self.0.len))
+    }
+}
+
+impl fmt::Debug for DeviceBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeviceBuffer({} x {} @ {:#x})", self.0.len, self.0.dtype, self.0.addr)
+    }
+}
+
+/// Host values into device words (bool as 0/1 u32s).
+pub(crate) fn encode(data: &HostData, dst: &mut [u32]) {
+    if let HostData::Bool(v) = data {
+        for (d, &b) in dst.iter_mut().zip(v) {
+            *d = b as u32;
+        }
+        return;
+    }
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(dst);
+    match data {
+        HostData::Bool(_) => {}
+        HostData::I32(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
+        HostData::I64(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
+        HostData::F32(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
+        HostData::F64(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
+    }
+}
+
+/// Device words back into host values.
+pub(crate) fn decode(dtype: DType, src: &[u32], len: usize) -> HostData {
+    let bytes: &[u8] = bytemuck::cast_slice(src);
+    match dtype {
+        DType::Bool => HostData::Bool(src[..len].iter().map(|&w| w != 0).collect()),
+        DType::I32 => HostData::I32(bytemuck::pod_collect_to_vec(bytes)),
+        DType::I64 => HostData::I64(bytemuck::pod_collect_to_vec(bytes)),
+        DType::F32 => HostData::F32(bytemuck::pod_collect_to_vec(bytes)),
+        DType::F64 => HostData::F64(bytemuck::pod_collect_to_vec(bytes)),
+    }
+}

@@ -1,0 +1,219 @@
+//! Opening the device, and the process-wide state every batch shares: the
+//! queue, allocators, the buffer pool and the pipeline cache.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use gradtape_core::{DType, Error, HostData, Result};
+use vulkano::command_buffer::allocator::StandardCommandBufferAllocator;
+use vulkano::device::physical::{PhysicalDevice, PhysicalDeviceType};
+use vulkano::device::{Device, DeviceCreateInfo, DeviceFeatures, Queue, QueueCreateInfo, QueueFlags};
+use vulkano::instance::{Instance, InstanceCreateInfo};
+use vulkano::memory::allocator::StandardMemoryAllocator;
+use vulkano::pipeline::compute::ComputePipelineCreateInfo;
+use vulkano::pipeline::layout::{PipelineLayoutCreateInfo, PushConstantRange};
+use vulkano::pipeline::{ComputePipeline, PipelineLayout, PipelineShaderStageCreateInfo};
+use vulkano::shader::ShaderStages;
+use vulkano::{Version, VulkanLibrary};
+
+use crate::buffer::{DeviceBuffer, Pool};
+use crate::ops::{self, PipelineKey};
+
+/// What `device_info()` reports: the device's name, kind and Vulkan version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub name: String,
+    /// `discrete GPU`, `integrated GPU`, `virtual GPU`, `cpu` or `other`.
+    pub device_type: String,
+    /// The device's Vulkan API version, e.g. `1.3.230`.
+    pub api_version: String,
+    pub float64: bool,
+    pub int64: bool,
+}
+
+impl fmt::Display for DeviceInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "vulkan: {} ({}, Vulkan {})", self.name, self.device_type, self.api_version)
+    }
+}
+
+pub(crate) struct Inner {
+    pub device: Arc<Device>,
+    pub queue: Arc<Queue>,
+    pub memory: Arc<StandardMemoryAllocator>,
+    pub commands: Arc<StandardCommandBufferAllocator>,
+    pub layout: Arc<PipelineLayout>,
+    pub pool: Arc<Pool>,
+    pipelines: Mutex<HashMap<PipelineKey, Arc<ComputePipeline>>>,
+    info: DeviceInfo,
+}
+
+/// The Vulkan device: cheap to clone (a reference), `Send + Sync`.
+#[derive(Clone)]
+pub struct VulkanDevice(pub(crate) Arc<Inner>);
+
+static SHARED: OnceLock<std::result::Result<VulkanDevice, Error>> = OnceLock::new();
+
+fn device_err(what: &str, e: impl fmt::Display) -> Error {
+    Error::Device(format!("Vulkan: {what}: {e}"))
+}
+
+fn type_name(t: PhysicalDeviceType) -> &'static str {
+    match t {
+        PhysicalDeviceType::DiscreteGpu => "discrete GPU",
+        PhysicalDeviceType::IntegratedGpu => "integrated GPU",
+        PhysicalDeviceType::VirtualGpu => "virtual GPU",
+        PhysicalDeviceType::Cpu => "cpu",
+        _ => "other",
+    }
+}
+
+/// Lower is preferred: discrete, integrated, virtual, then the rest (lavapipe).
+fn rank(t: PhysicalDeviceType) -> u8 {
+    match t {
+        PhysicalDeviceType::DiscreteGpu => 0,
+        PhysicalDeviceType::IntegratedGpu => 1,
+        PhysicalDeviceType::VirtualGpu => 2,
+        PhysicalDeviceType::Cpu => 3,
+        _ => 4,
+    }
+}
+
+fn usable(p: &Arc<PhysicalDevice>) -> Option<u32> {
+    if p.api_version() < Version::V1_2 || !p.supported_features().buffer_device_address {
+        return None;
+    }
+    p.queue_family_properties()
+        .iter()
+        .position(|q| q.queue_flags.intersects(QueueFlags::COMPUTE))
+        .map(|i| i as u32)
+}
+
+impl VulkanDevice {
+    /// The process-wide device, opened on first use. Every engine on Vulkan
+    /// shares it (and its compiled pipelines). An `Err` when there is no
+    /// Vulkan loader or no usable device; the same `Err` on later calls.
+    pub fn shared() -> Result<VulkanDevice> {
+        SHARED.get_or_init(VulkanDevice::open).clone()
+    }
+
+    fn open() -> Result<VulkanDevice> {
+        let library = VulkanLibrary::new().map_err(|e| device_err("no Vulkan loader (libvulkan.so.1)", e))?;
+        let instance = Instance::new(library, InstanceCreateInfo::default())
+            .map_err(|e| device_err("cannot create an instance", e))?;
+        let physical = instance
+            .enumerate_physical_devices()
+            .map_err(|e| device_err("cannot list devices", e))?
+            .filter_map(|p| usable(&p).map(|q| (p, q)))
+            .min_by_key(|(p, _)| rank(p.properties().device_type))
+            .ok_or_else(|| {
+                Error::Device("Vulkan: no device with a compute queue and bufferDeviceAddress (Vulkan 1.2)".into())
+            })?;
+        let (physical, queue_family_index) = physical;
+        let sup = physical.supported_features();
+        let features = DeviceFeatures {
+            buffer_device_address: true,
+            shader_float64: sup.shader_float64,
+            shader_int64: sup.shader_int64,
+            synchronization2: sup.synchronization2,
+            ..DeviceFeatures::empty()
+        };
+        let (device, mut queues) = Device::new(
+            physical.clone(),
+            DeviceCreateInfo {
+                enabled_features: features,
+                queue_create_infos: vec![QueueCreateInfo { queue_family_index, ..Default::default() }],
+                ..Default::default()
+            },
+        )
+        .map_err(|e| device_err("cannot open the device", e))?;
+        let queue = queues.next().ok_or_else(|| Error::Device("Vulkan: the device gave no queue".into()))?;
+        let memory = Arc::new(StandardMemoryAllocator::new_default(device.clone()));
+        let commands = Arc::new(StandardCommandBufferAllocator::new(device.clone(), Default::default()));
+        let layout = PipelineLayout::new(
+            device.clone(),
+            PipelineLayoutCreateInfo {
+                push_constant_ranges: vec![PushConstantRange {
+                    stages: ShaderStages::COMPUTE,
+                    offset: 0,
+                    size: 16,
+                }],
+                ..Default::default()
+            },
+        )
+        .map_err(|e| device_err("cannot create the pipeline layout", e))?;
+        let props = physical.properties();
+        let info = DeviceInfo {
+            name: props.device_name.clone(),
+            device_type: type_name(props.device_type).into(),
+            api_version: physical.api_version().to_string(),
+            float64: features.shader_float64,
+            int64: features.shader_int64,
+        };
+        let pool = Arc::new(Pool::new(memory.clone()));
+        Ok(VulkanDevice(Arc::new(Inner {
+            device,
+            queue,
+            memory,
+            commands,
+            layout,
+            pool,
+            pipelines: Mutex::new(HashMap::new()),
+            info,
+        })))
+    }
+
+    pub fn info(&self) -> &DeviceInfo {
+        &self.0.info
+    }
+
+    /// Whether arithmetic kernels exist for `dtype` on this device. (The
+    /// type-blind movement and select kernels take every dtype.)
+    pub fn supports(&self, dtype: DType) -> bool {
+        match dtype {
+            DType::Bool | DType::I32 | DType::F32 => true,
+            DType::I64 => self.0.info.int64,
+            DType::F64 => self.0.info.float64,
+        }
+    }
+
+    /// A new, empty batch (one command buffer, submitted by [`crate::Batch::submit`]).
+    pub fn batch(&self) -> crate::Batch {
+        crate::Batch::new(self.clone())
+    }
+
+    /// Reads a buffer back to the host. The caller has waited for the batch
+    /// that wrote it ([`crate::Batch::submit`] waits). One submit when the
+    /// memory is not host-visible (a discrete GPU), else none.
+    pub fn download(&self, buf: &DeviceBuffer) -> Result<(HostData, bool)> {
+        crate::batch::download(self, buf)
+    }
+
+    pub(crate) fn pipeline(&self, key: PipelineKey) -> Result<Arc<ComputePipeline>> {
+        let mut cache = self.0.pipelines.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&key) {
+            return Ok(p.clone());
+        }
+        let (module, spec) = ops::module(self, key)?;
+        let entry = module
+            .specialize(spec)
+            .map_err(|e| device_err("bad specialisation constants", e))?
+            .entry_point("main")
+            .ok_or_else(|| Error::Device("Vulkan: a shader has no main".into()))?;
+        let pipeline = ComputePipeline::new(
+            self.0.device.clone(),
+            None,
+            ComputePipelineCreateInfo::stage_layout(PipelineShaderStageCreateInfo::new(entry), self.0.layout.clone()),
+        )
+        .map_err(|e| device_err(&format!("cannot build the {key:?} pipeline"), e))?;
+        cache.insert(key, pipeline.clone());
+        Ok(pipeline)
+    }
+}
+
+impl fmt::Debug for VulkanDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.info, f)
+    }
+}

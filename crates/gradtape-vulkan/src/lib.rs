@@ -1,0 +1,61 @@
+//! gradtape-vulkan: the Vulkan compute device behind gradtape's `vulkan`
+//! feature (vulkano 0.35, shaders compiled at build time by vulkano-shaders).
+//!
+//! Without the `vulkan` feature this crate is empty, so `cargo test
+//! --workspace` needs neither cmake nor shaderc.
+//!
+//! # Design
+//!
+//! - **Device choice** ([`VulkanDevice::shared`]): a discrete GPU, else an
+//!   integrated one, else a virtual one, else any (Mesa's lavapipe runs on
+//!   the CPU). The device must have a compute queue and
+//!   `bufferDeviceAddress`; `shaderFloat64` and `shaderInt64` are enabled
+//!   when present. One device per process, shared by every engine, so
+//!   pipelines compile once. No loader or no device is an `Err`.
+//! - **No descriptor sets.** Every buffer is reached through its device
+//!   address. A dispatch writes a small parameter record (buffer addresses,
+//!   sizes, dims and strides) into the batch's parameter arena and pushes
+//!   the record's address as a push constant; one pipeline layout serves
+//!   every pipeline. So a dispatch records three commands (bind pipeline
+//!   when it changes, push constants, dispatch) and allocates nothing.
+//! - **One batch per flush** ([`Batch`]): the engine records every op of a
+//!   flush into one command buffer, submits it once and waits on one fence.
+//!   A global memory barrier goes in only before a dispatch that reads or
+//!   writes a buffer written since the last barrier, so independent
+//!   dispatches may overlap.
+//! - **Buffers** ([`DeviceBuffer`]) come from a pool keyed by size class
+//!   (at most 25% over the request) and memory kind, and go back to it when
+//!   their last handle drops. A batch holds every buffer it uses until its
+//!   fence has signalled, so a buffer never returns to the pool while the
+//!   GPU may still use it. Uploads write device memory directly where it is
+//!   host-visible (lavapipe, integrated GPUs, resizable BAR), else go
+//!   through a staging buffer and a copy recorded at the head of the batch.
+//! - **Pipelines** are cached by (shader variant, specialisation constants).
+//!   Each op family has one shader in `shaders/` compiled once per element
+//!   type (defines), and a specialisation constant picks the op inside it
+//!   (see `ops/`). An op code the shader does not know writes NaN.
+//! - **Element types**: float32, int32 and bool (one u32 per element on
+//!   the device) everywhere; int64 and float64 arithmetic only with
+//!   `shaderInt64` / `shaderFloat64`; the type-blind kernels (movement,
+//!   select) move 64-bit elements on any device. GLSL has no float64
+//!   transcendentals, so float64 exp, log, sin, cos, tanh, sigmoid and pow
+//!   are not offered ([`VulkanDevice::supports_unary`]); the engine runs
+//!   whatever is not offered on the CPU.
+//! - **Fusion** (`ops/fused.rs`): a run of float32 elementwise ops of one
+//!   shape is one dispatch of a register-machine shader.
+
+#[cfg(feature = "vulkan")]
+mod batch;
+#[cfg(feature = "vulkan")]
+mod buffer;
+#[cfg(feature = "vulkan")]
+mod device;
+#[cfg(feature = "vulkan")]
+pub mod ops;
+
+#[cfg(feature = "vulkan")]
+pub use batch::Batch;
+#[cfg(feature = "vulkan")]
+pub use buffer::DeviceBuffer;
+#[cfg(feature = "vulkan")]
+pub use device::{DeviceInfo, VulkanDevice};

@@ -1,0 +1,205 @@
+//! The op families' kernel bindings, one file per shader in `shaders/`:
+//! each compiles its shader's variants, names its op codes, and adds the
+//! `Batch` methods that encode a dispatch's parameter record.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use gradtape_core::{DType, Error, Result};
+use smallvec::SmallVec;
+use vulkano::shader::{ShaderModule, SpecializationConstant};
+
+use crate::batch::GROUP;
+use crate::{DeviceBuffer, VulkanDevice};
+
+pub mod binary;
+pub mod cast;
+pub mod fused;
+pub mod matmul;
+pub mod movement;
+pub mod reduce;
+pub mod select;
+pub mod unary;
+
+/// Compiles one shader file once per set of defines, each into its own
+/// module with a `load(device)` function.
+macro_rules! variants {
+    ($path:tt, $($name:ident => [$(($k:tt, $v:tt)),*]),* $(,)?) => {
+        $(
+            #[allow(clippy::all)]
+            mod $name {
+                vulkano_shaders::shader! {
+                    ty: "compute",
+                    path: $path,
+                    define: [$(($k, $v)),*],
+                    vulkan_version: "1.2",
+                    spirv_version: "1.5",
+                    generate_structs: false,
+                }
+            }
+        )*
+    };
+}
+pub(crate) use variants;
+
+/// A pipeline: which compiled shader variant, and its specialisation constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PipelineKey {
+    pub shader: Shader,
+    pub spec: [u32; 2],
+}
+
+/// A compiled shader variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Shader {
+    Unary(DType),
+    Binary(DType),
+    Reduce(DType),
+    /// The dtype, and the register block (4 or 8): a tile is 16x that square.
+    MatMul(DType, u8),
+    /// Element width in bytes, 4 or 8.
+    Movement(u8),
+    Select(u8),
+    /// Whether the 64-bit types are in.
+    Cast(bool),
+    Fused,
+}
+
+type Loaded = (Arc<ShaderModule>, HashMap<u32, SpecializationConstant>);
+
+fn u32_spec(values: &[u32]) -> HashMap<u32, SpecializationConstant> {
+    values.iter().enumerate().map(|(i, &v)| (i as u32, SpecializationConstant::U32(v))).collect()
+}
+
+pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
+    let d = dev.0.device.clone();
+    let m = match key.shader {
+        Shader::Unary(t) => (unary::load(d, t), u32_spec(&key.spec[..1])),
+        Shader::Binary(t) => (binary::load(d, t), u32_spec(&key.spec[..1])),
+        Shader::Reduce(t) => (reduce::load(d, t), u32_spec(&key.spec[..1])),
+        Shader::MatMul(t, tm) => (
+            matmul::load(d, t, tm),
+            [(0, SpecializationConstant::Bool(key.spec[0] != 0)), (1, SpecializationConstant::Bool(key.spec[1] != 0))]
+                .into_iter()
+                .collect(),
+        ),
+        Shader::Movement(w) => (movement::load(d, w), HashMap::new()),
+        Shader::Select(w) => (select::load(d, w), HashMap::new()),
+        Shader::Cast(wide) => (cast::load(d, wide), u32_spec(&key.spec)),
+        Shader::Fused => (fused::load(d), HashMap::new()),
+    };
+    let module = m.0.map_err(|e| Error::Device(format!("Vulkan: cannot load the {:?} shader: {e}", key.shader)))?;
+    Ok((module, m.1))
+}
+
+/// Workgroups for a grid-stride loop over `n` elements.
+pub(crate) fn groups(n: usize) -> [u32; 3] {
+    let g = n.div_ceil(GROUP as usize).min(65535) as u32;
+    [g, 1, 1]
+}
+
+/// The element count as the shaders' u32, or an `Err` for tensors the
+/// 32-bit indexing cannot reach (the engine then runs the op on the CPU).
+pub(crate) fn count(n: usize) -> Result<u32> {
+    if n >= i32::MAX as usize {
+        return Err(Error::Device(format!("Vulkan: {n} elements are more than the kernels index")));
+    }
+    Ok(n as u32)
+}
+
+/// Row-major strides of `dims`, in elements.
+pub fn contiguous(dims: &[usize]) -> SmallVec<[isize; 6]> {
+    let mut s: SmallVec<[isize; 6]> = SmallVec::from_elem(1, dims.len());
+    for i in (0..dims.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * dims[i + 1] as isize;
+    }
+    s
+}
+
+/// Strides reading a contiguous tensor of shape `input` as if broadcast to `out`.
+pub fn broadcast(input: &[usize], out: &[usize]) -> SmallVec<[isize; 6]> {
+    let own = contiguous(input);
+    let lead = out.len() - input.len();
+    (0..out.len()).map(|i| if i < lead || input[i - lead] == 1 { 0 } else { own[i - lead] }).collect()
+}
+
+/// An index space walked by several operands, each through its own
+/// strides. `collapse` drops size-1 dims and merges neighbours that every
+/// operand walks contiguously, so that most ops end up rank 0 or 1.
+#[derive(Clone, Debug, Default)]
+pub struct Walk {
+    pub dims: SmallVec<[usize; 6]>,
+    pub strides: SmallVec<[SmallVec<[isize; 6]>; 4]>,
+}
+
+impl Walk {
+    pub fn new(dims: &[usize], strides: &[&[isize]]) -> Walk {
+        let mut w = Walk { dims: SmallVec::new(), strides: strides.iter().map(|_| SmallVec::new()).collect() };
+        for (d, &n) in dims.iter().enumerate() {
+            if n == 1 {
+                continue;
+            }
+            let last = w.dims.len();
+            let merge = last > 0
+                && strides.iter().zip(&w.strides).all(|(s, ws)| ws[last - 1] == s[d] * n as isize);
+            if merge {
+                w.dims[last - 1] *= n;
+                for (s, ws) in strides.iter().zip(w.strides.iter_mut()) {
+                    ws[last - 1] = s[d];
+                }
+            } else {
+                w.dims.push(n);
+                for (s, ws) in strides.iter().zip(w.strides.iter_mut()) {
+                    ws.push(s[d]);
+                }
+            }
+        }
+        w
+    }
+
+    pub fn rank(&self) -> usize {
+        self.dims.len()
+    }
+
+    /// Whether operand `k` is read contiguously in the walk's order.
+    pub fn is_contiguous(&self, k: usize) -> bool {
+        self.rank() == 0 || (self.rank() == 1 && self.strides[k][0] == 1)
+    }
+}
+
+/// A parameter record under construction.
+#[derive(Default)]
+pub(crate) struct Rec(pub SmallVec<[u32; 32]>);
+
+impl Rec {
+    pub fn addr(&mut self, b: &DeviceBuffer) -> &mut Self {
+        let a = b.addr();
+        self.0.extend_from_slice(&[a as u32, (a >> 32) as u32]);
+        self
+    }
+
+    pub fn u(&mut self, v: usize) -> &mut Self {
+        self.0.push(v as u32);
+        self
+    }
+
+    pub fn i(&mut self, v: isize) -> &mut Self {
+        self.0.push(v as i32 as u32);
+        self
+    }
+
+    pub fn all_u(&mut self, v: &[usize]) -> &mut Self {
+        self.0.extend(v.iter().map(|&x| x as u32));
+        self
+    }
+
+    pub fn all_i(&mut self, v: &[isize]) -> &mut Self {
+        self.0.extend(v.iter().map(|&x| x as i32 as u32));
+        self
+    }
+}
+
+/// The device's element width for the type-blind kernels.
+pub(crate) fn width(dtype: DType) -> u8 {
+    crate::buffer::device_size(dtype) as u8
+}

@@ -1,0 +1,65 @@
+//! `shaders/unary.comp`: one-input elementwise math.
+
+use std::sync::Arc;
+
+use gradtape_core::{DType, Result};
+use vulkano::device::Device;
+use vulkano::shader::ShaderModule;
+use vulkano::{Validated, VulkanError};
+
+use super::{count, groups, PipelineKey, Rec, Shader};
+use crate::{Batch, DeviceBuffer};
+
+// Op codes: the `switch` cases of shaders/elementwise.glsl.
+pub const NEG: u32 = 0;
+pub const ABS: u32 = 1;
+pub const SIGN: u32 = 2;
+pub const EXP: u32 = 3;
+pub const LOG: u32 = 4;
+pub const SQRT: u32 = 5;
+pub const SQUARE: u32 = 6;
+pub const SIN: u32 = 7;
+pub const COS: u32 = 8;
+pub const TANH: u32 = 9;
+pub const SIGMOID: u32 = 10;
+pub const RELU: u32 = 11;
+
+super::variants!(
+    "../../shaders/unary.comp",
+    dt_f32 => [("DT_F32", "1")],
+    dt_f64 => [("DT_F64", "1")],
+    dt_i32 => [("DT_I32", "1")],
+    dt_i64 => [("DT_I64", "1")],
+);
+
+pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
+    match t {
+        DType::F32 => dt_f32::load(d),
+        DType::F64 => dt_f64::load(d),
+        DType::I32 | DType::Bool => dt_i32::load(d),
+        DType::I64 => dt_i64::load(d),
+    }
+}
+
+/// Whether the shader has `op` for `dtype`: GLSL has no float64
+/// transcendentals, and the float-only ops have no integer case.
+pub fn has(op: u32, dtype: DType) -> bool {
+    let exact = matches!(op, NEG | ABS | SIGN | SQUARE | RELU);
+    match dtype {
+        DType::F32 => true,
+        DType::F64 => exact || op == SQRT,
+        DType::I32 | DType::I64 => exact,
+        DType::Bool => false,
+    }
+}
+
+impl Batch {
+    /// `out[i] = op(x[i])`; `out` has `x`'s dtype and length.
+    pub fn unary(&mut self, op: u32, x: &DeviceBuffer, out: &DeviceBuffer) -> Result<()> {
+        let n = count(out.len())?;
+        let mut r = Rec::default();
+        r.addr(out).addr(x);
+        let key = PipelineKey { shader: Shader::Unary(x.dtype()), spec: [op, 0] };
+        self.dispatch(key, &r.0, n, groups(out.len()), &[x], &[out])
+    }
+}
