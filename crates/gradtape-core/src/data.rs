@@ -5,10 +5,15 @@ use crate::DType;
 /// A flat row-major host buffer of one dtype.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostData {
+    /// `bool` elements.
     Bool(Vec<bool>),
+    /// `int32` elements.
     I32(Vec<i32>),
+    /// `int64` elements.
     I64(Vec<i64>),
+    /// `float32` elements.
     F32(Vec<f32>),
+    /// `float64` elements.
     F64(Vec<f64>),
 }
 
@@ -27,6 +32,7 @@ macro_rules! with_data {
 }
 
 impl HostData {
+    /// The dtype of the elements.
     pub fn dtype(&self) -> DType {
         match self {
             HostData::Bool(_) => DType::Bool,
@@ -37,10 +43,12 @@ impl HostData {
         }
     }
 
+    /// The number of elements.
     pub fn len(&self) -> usize {
         with_data!(self, v => v.len())
     }
 
+    /// Whether there are no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -119,12 +127,17 @@ impl HostData {
 
 /// A Rust element type that maps onto a gradtape dtype.
 pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
+    /// The dtype of `Self`'s elements.
     const DTYPE: DType;
+    /// Wraps a `Vec` as a buffer of this dtype.
     fn wrap(v: Vec<Self>) -> HostData;
+    /// The elements, when the buffer's dtype is `Self`'s.
     fn unwrap_ref(d: &HostData) -> Option<&[Self]>;
     /// The inner `Vec`, when the dtype is `Self`'s.
     fn into_vec(d: HostData) -> Option<Vec<Self>>;
+    /// The value as f64 (bool as 0 or 1).
     fn to_f64_lossy(self) -> f64;
+    /// `x` as `Self`, as Rust's `as` converts it (nonzero is `true` for bool).
     fn from_f64_lossy(x: f64) -> Self;
 }
 

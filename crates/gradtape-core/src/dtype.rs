@@ -5,10 +5,15 @@ use std::fmt;
 /// A tensor's element type, as TensorFlow names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// `tf.bool`
     Bool,
+    /// `tf.int32`
     I32,
+    /// `tf.int64`
     I64,
+    /// `tf.float32`
     F32,
+    /// `tf.float64`
     F64,
 }
 
@@ -35,10 +40,12 @@ impl DType {
         }
     }
 
+    /// `float32` or `float64`.
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)
     }
 
+    /// `int32` or `int64`.
     pub fn is_int(self) -> bool {
         matches!(self, DType::I32 | DType::I64)
     }

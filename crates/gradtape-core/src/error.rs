@@ -55,4 +55,5 @@ impl Error {
     }
 }
 
+/// `std::result::Result` with gradtape's [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

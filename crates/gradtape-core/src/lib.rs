@@ -4,6 +4,8 @@
 //! ([`HostData`]), the [`Error`] enum with TensorFlow's messages, and the
 //! NumPy-compatible formatting behind `Display`.
 
+#![warn(missing_docs)]
+
 mod data;
 mod dtype;
 mod error;

@@ -10,18 +10,22 @@ use crate::{Error, Result};
 pub struct Shape(pub SmallVec<[usize; 4]>);
 
 impl Shape {
+    /// A shape with these dimensions.
     pub fn new(dims: &[usize]) -> Shape {
         Shape(SmallVec::from_slice(dims))
     }
 
+    /// The shape `()` of a scalar.
     pub fn scalar() -> Shape {
         Shape(SmallVec::new())
     }
 
+    /// The dimensions, outermost first.
     pub fn dims(&self) -> &[usize] {
         &self.0
     }
 
+    /// The number of dimensions.
     pub fn rank(&self) -> usize {
         self.0.len()
     }

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use bevy_ecs::entity::Entity;
+use smallvec::SmallVec;
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 
 use crate::nest::Nest;
@@ -18,7 +19,9 @@ use crate::{Engine, Tensor, Variable};
 
 /// A target or source of differentiation: a tensor or a variable.
 pub trait Differentiable {
+    /// The handle's entity, shape and dtype.
     fn node(&self) -> &Node;
+    /// The engine the handle belongs to.
     fn engine(&self) -> &Engine;
 }
 
@@ -43,8 +46,10 @@ impl Differentiable for Variable {
 /// What a source no path reaches gets (`tf.UnconnectedGradients`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Unconnected {
+    /// `None` for an unconnected source (TF's default).
     #[default]
     None,
+    /// Zeros of the source's shape.
     Zero,
 }
 
@@ -102,7 +107,9 @@ fn backprop(
         let Some(g) = grads.get(&out).cloned() else { continue };
         let inputs: Vec<Tensor> = en.inputs.iter().map(|n| Tensor::from_node(engine, n.clone())).collect();
         let output = Tensor::from_node(engine, en.output.clone());
-        let dins = op::gradient(&en.kind, &inputs, &output, &g, batch)?;
+        // Only inputs on a path from a source get a gradient computed.
+        let needs: SmallVec<[bool; 4]> = en.inputs.iter().map(|n| n.dtype.is_float() && reach.contains(&n.entity())).collect();
+        let dins = op::gradient(&en.kind, &inputs, &output, &g, batch, &needs)?;
         for (inp, d) in en.inputs.iter().zip(dins) {
             if let Some(d) = d {
                 if inp.dtype.is_float() && reach.contains(&inp.entity()) {
@@ -141,6 +148,22 @@ impl GradientTape {
 
     /// `tape.gradient(target, source)`: d sum(target) / d source, or `None`
     /// when no recorded path connects them.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([1.0, 2.0])?;
+    /// let tape = GradientTape::new();
+    /// // y = sum(x²), so dy/dx = 2x
+    /// let y = tape.record(|t| {
+    ///     t.watch(&x)?;
+    ///     x.square()?.sum()
+    /// })?;
+    /// let dy_dx = tape.gradient(&y, &x)?.expect("y depends on x");
+    /// assert_eq!(dy_dx.to_vec::<f32>()?, vec![2.0, 4.0]);
+    /// // A non-persistent tape answers once, as in TF.
+    /// assert!(tape.gradient(&y, &x).is_err());
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn gradient(&self, target: &dyn Differentiable, source: &dyn Differentiable) -> Result<Option<Tensor>> {
         Ok(self.gradients(&[target], &[source])?.pop().flatten())
     }
@@ -224,6 +247,21 @@ impl GradientTape {
     /// `target.shape ++ source.shape`. With `use_pfor` (TF's default) one
     /// vectorised backward walk computes every row; without it, one
     /// gradient call per row, which needs a persistent tape.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([1.0, 2.0, 3.0])?;
+    /// let tape = GradientTape::new();
+    /// // y = x², so dy_i/dx_j = 2·x_i where i = j, else 0
+    /// let y = tape.record(|t| {
+    ///     t.watch(&x)?;
+    ///     x.square()
+    /// })?;
+    /// let j = tape.jacobian(&y, &[&x], Unconnected::None, true)?.remove(0).expect("y depends on x");
+    /// assert_eq!(j.dims(), &[3, 3]);
+    /// assert_eq!(j.to_vec::<f32>()?, vec![2., 0., 0., 0., 4., 0., 0., 0., 6.]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn jacobian(
         &self,
         target: &dyn Differentiable,
@@ -290,6 +328,21 @@ impl GradientTape {
     /// `tape.batch_jacobian(target, source)`: `[b, y..., x...]`, assuming
     /// row i of the target depends only on row i of the source. An
     /// unconnected source gives zeros, as in TF.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// // A batch of two rows of two features; y = x·x elementwise.
+    /// let x = constant([[1.0, 2.0], [3.0, 4.0]])?;
+    /// let tape = GradientTape::new();
+    /// let y = tape.record(|t| {
+    ///     t.watch(&x)?;
+    ///     &x * &x
+    /// })?;
+    /// let j = tape.batch_jacobian(&y, &x, true)?;
+    /// assert_eq!(j.dims(), &[2, 2, 2]);
+    /// assert_eq!(j.to_vec::<f32>()?, vec![2., 0., 0., 4., 6., 0., 0., 8.]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn batch_jacobian(&self, target: &dyn Differentiable, source: &dyn Differentiable, use_pfor: bool) -> Result<Tensor> {
         self.check(&[target, source])?;
         if self.is_consumed() {

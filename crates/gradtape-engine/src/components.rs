@@ -18,20 +18,28 @@ pub struct Dims(pub Shape);
 pub struct ElemType(pub DType);
 
 /// A computed value. Shared (`Arc`) so that views such as reshape and
-/// variable reads cost no copy.
+/// variable reads cost no copy. Sparse-set storage: it arrives after the
+/// entity is spawned, and a sparse insert moves no table row.
 #[derive(Component, Clone, Debug)]
+#[component(storage = "SparseSet")]
 pub struct Storage(pub Arc<HostData>);
 
 /// An op whose output is this entity, queued until the next flush.
+/// Sparse-set storage: it is removed at the flush, and that should not move
+/// the entity's row.
 #[derive(Component)]
+#[component(storage = "SparseSet")]
 pub struct Pending {
+    /// The op that computes this entity.
     pub kind: OpKind,
+    /// Its inputs, in the op's order.
     pub inputs: SmallVec<[Node; 2]>,
 }
 
 /// Marks a variable: its `Storage` is replaced in place by `assign*`.
 #[derive(Component, Clone, Debug)]
 pub struct VariableTag {
+    /// TF's name with its output index, `Variable:0`.
     pub name: String,
     /// Creation order, which `watched_variables()` follows.
     pub seq: u64,
@@ -43,12 +51,15 @@ pub struct Trainable;
 
 /// Which tapes have this tensor on them (watched, or produced by a recorded op).
 #[derive(Component, Clone, Debug, Default)]
+#[component(storage = "SparseSet")]
 pub struct Watched(pub SmallVec<[Entity; 2]>);
 
 /// A GradientTape.
 #[derive(Component, Debug)]
 pub struct Tape {
+    /// Whether gradients may be asked for more than once.
     pub persistent: bool,
+    /// Whether reading a trainable variable puts it on the tape.
     pub watch_accessed_variables: bool,
     /// Whether this tape is on its thread's active stack right now.
     pub recording: bool,
@@ -69,10 +80,15 @@ pub struct Tape {
 /// One recorded op of a tape: enough to run its gradient rule.
 #[derive(Component)]
 pub struct TapeEntry {
+    /// The tape that recorded the op.
     pub tape: Entity,
+    /// Its position in the tape's recording order.
     pub seq: usize,
+    /// The recorded op.
     pub kind: OpKind,
+    /// Its inputs, kept alive while the entry lives.
     pub inputs: SmallVec<[Node; 2]>,
+    /// Its output.
     pub output: Node,
 }
 
@@ -83,8 +99,11 @@ pub struct PendingQueue(pub Vec<Entity>);
 /// Counters a user or a test can read: flushes, dispatched ops.
 #[derive(Resource, Default, Clone, Copy, Debug)]
 pub struct Stats {
+    /// Flushes run.
     pub flushes: u64,
+    /// Ops computed.
     pub dispatched: u64,
+    /// Entities despawned by cleanup.
     pub despawned: u64,
     /// Vulkan queue submits (a flush records all its ops into one).
     pub submits: u64,

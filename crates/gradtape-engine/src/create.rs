@@ -111,6 +111,20 @@ impl Tensor {
 }
 
 /// `tf.constant` on the default engine.
+///
+/// A float literal gives float32 and an integer literal int32, as a Python
+/// literal does in TF; nested arrays, slices and `Vec`s give higher ranks.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// # use gradtape_core::DType;
+/// let m = constant([[1, 2], [3, 4]])?;
+/// assert_eq!((m.dims(), m.dtype()), (&[2, 2][..], DType::I32));
+/// assert_eq!(constant(1.5)?.to_string(), "<tf.Tensor: shape=(), dtype=float32, numpy=1.5>");
+/// // Ragged nesting is TF's ValueError.
+/// assert!(constant(vec![vec![1], vec![2, 3]]).is_err());
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn constant(value: impl IntoLiteral) -> Result<Tensor> {
     Engine::default_engine().constant(value)
 }

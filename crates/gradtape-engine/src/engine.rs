@@ -58,6 +58,17 @@ impl Engine {
     /// A new engine on `device`. `Device::Vulkan` is an `Err` when there is
     /// no Vulkan loader or device, or the build lacks the `vulkan` feature;
     /// `Device::Auto` then takes the CPU.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let engine = Engine::new(Device::Cpu)?;
+    /// let x = engine.constant([1.0, 2.0])?;
+    /// assert_eq!((&x * 2)?.to_vec::<f32>()?, vec![2.0, 4.0]);
+    /// // Handles of different engines do not mix.
+    /// let other = Engine::new(Device::Cpu)?.constant([1.0, 2.0])?;
+    /// assert!((&x + &other).is_err());
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn new(device: Device) -> Result<Engine> {
         let mut world = World::new();
         let device_name = crate::vulkan::install(&mut world, device)?;
@@ -89,6 +100,7 @@ impl Engine {
         })
     }
 
+    /// A number unique to this engine in the process.
     pub fn id(&self) -> u64 {
         self.0.id
     }

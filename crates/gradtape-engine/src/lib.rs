@@ -7,6 +7,8 @@
 //! (a value read, Display, or [`Engine::flush`]); the cleanup system
 //! despawns entities no handle refers to.
 
+#![warn(missing_docs)]
+
 /// The ECS this engine is built on, for inspecting a world or embedding handles in one.
 pub use bevy_ecs;
 

@@ -12,15 +12,20 @@ use crate::Tensor;
 /// One element of a literal.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
+    /// Python's `True`/`False`.
     Bool(bool),
+    /// A Python int.
     Int(i64),
+    /// A Python float.
     Float(f64),
 }
 
 /// A rectangular nested literal, flattened.
 #[derive(Clone, Debug)]
 pub struct Literal {
+    /// The nesting's shape (`()` for a scalar).
     pub shape: Shape,
+    /// The elements, row-major.
     pub values: Vec<Scalar>,
     /// The dtype forced by a tensor inside the list (TF packs such lists),
     /// with that tensor's repr for the error message.
@@ -29,6 +34,7 @@ pub struct Literal {
 
 /// Anything `constant` accepts.
 pub trait IntoLiteral {
+    /// The literal; an `Err` for ragged nesting, as TF raises.
     fn into_literal(self) -> Result<Literal>;
 }
 

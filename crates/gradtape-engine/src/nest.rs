@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 /// A leaf, a list (Python's list or tuple) or a dict (flattened in key order, as `tf.nest` does).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Nest<T> {
+    /// One value.
     Leaf(T),
+    /// A Python list or tuple.
     List(Vec<Nest<T>>),
+    /// A Python dict.
     Dict(BTreeMap<String, Nest<T>>),
 }
 

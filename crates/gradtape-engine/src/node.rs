@@ -10,6 +10,7 @@ use gradtape_core::{DType, Shape};
 pub struct DropQueue(pub Mutex<Vec<Entity>>);
 
 impl DropQueue {
+    /// Empties the queue, returning what it held.
     pub fn take(&self) -> Vec<Entity> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
@@ -19,12 +20,15 @@ impl DropQueue {
 /// despawning. It holds no engine reference, so components may hold tokens
 /// without making a cycle through the world.
 pub struct Token {
+    /// The entity this token keeps alive.
     pub entity: Entity,
+    /// The [`Engine::id`](crate::Engine::id) of its engine.
     pub engine_id: u64,
     drops: Arc<DropQueue>,
 }
 
 impl Token {
+    /// A token that queues `entity` on `drops` when its last `Arc` goes.
     pub fn new(entity: Entity, engine_id: u64, drops: Arc<DropQueue>) -> Arc<Token> {
         Arc::new(Token { entity, engine_id, drops })
     }
@@ -39,12 +43,16 @@ impl Drop for Token {
 /// A tensor without its engine: what pending ops and tape entries keep.
 #[derive(Clone)]
 pub struct Node {
+    /// Keeps the entity alive.
     pub tok: Arc<Token>,
+    /// The tensor's shape.
     pub shape: Shape,
+    /// The tensor's dtype.
     pub dtype: DType,
 }
 
 impl Node {
+    /// The tensor's entity.
     pub fn entity(&self) -> Entity {
         self.tok.entity
     }

@@ -7,14 +7,34 @@ use crate::Tensor;
 
 /// The lecture's `d(f, x) = (f(x + h) - f(x - h)) / 2h`, applied to the
 /// whole tensor at once: the derivative of an elementwise `f` at each element.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// # use gradtape_core::DType;
+/// let x = constant_with([0.0, 1.0], DType::F64)?;
+/// // d sin(x) / dx = cos(x)
+/// let slope = d(|x| x.sin(), &x, 1e-5)?.to_vec::<f64>()?;
+/// assert!((slope[0] - 1.0).abs() < 1e-8 && (slope[1] - 1f64.cos()).abs() < 1e-8);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn d(f: impl Fn(&Tensor) -> Result<Tensor>, x: &Tensor, h: f64) -> Result<Tensor> {
     let plus = f(&x.add(h)?)?;
     let minus = f(&x.sub(h)?)?;
     plus.sub(&minus)?.div(2.0 * h)
 }
 
-/// d sum(f(xs)) / d xs[k] for every k, one central difference per element,
+/// `d sum(f(xs)) / d xs[k]` for every `k`, one central difference per element,
 /// computed in float64 whatever the inputs' dtypes.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let x = constant([1.0, 2.0])?;
+/// // d sum(x³) / dx = 3x²
+/// let g = numeric_gradient(|xs| xs[0].pow(3), &[x], 1e-4)?;
+/// let g = g[0].to_vec::<f64>()?;
+/// assert!((g[0] - 3.0).abs() < 1e-6 && (g[1] - 12.0).abs() < 1e-6);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn numeric_gradient(f: impl Fn(&[Tensor]) -> Result<Tensor>, xs: &[Tensor], h: f64) -> Result<Vec<Tensor>> {
     let base: Vec<Tensor> = xs.iter().map(|x| x.cast(DType::F64)).collect::<Result<_>>()?;
     let eval = |args: &[Tensor]| -> Result<f64> { f(args)?.cast(DType::F64)?.sum()?.scalar::<f64>() };

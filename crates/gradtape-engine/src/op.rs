@@ -16,19 +16,42 @@ use gradtape_core::Result;
 /// One primitive op with its static parameters (inputs are held separately).
 #[derive(Clone, Debug, PartialEq)]
 pub enum OpKind {
+    /// An elementwise function of one tensor.
     Unary(UnaryOp),
+    /// An elementwise function of two broadcast tensors.
     Binary(BinaryOp),
-    Reduce { op: ReduceOp, axes: SmallVec<[usize; 4]>, keepdims: bool },
-    MatMul { transpose_a: bool, transpose_b: bool },
+    /// A reduction, with `tf.reduce_*`'s arguments.
+    Reduce {
+        /// Which reduction.
+        op: ReduceOp,
+        /// The reduced axes, sorted and non-negative.
+        axes: SmallVec<[usize; 4]>,
+        /// Whether reduced axes stay, with size 1.
+        keepdims: bool,
+    },
+    /// A batched matrix product, each operand optionally transposed in its last two axes.
+    MatMul {
+        /// Whether the first operand's last two axes are swapped.
+        transpose_a: bool,
+        /// Whether the second operand's last two axes are swapped.
+        transpose_b: bool,
+    },
     /// Same elements, new shape (the output entity's `Dims`).
     Reshape,
+    /// A permutation of the axes.
     Transpose(SmallVec<[usize; 4]>),
     /// Broadcast to the output entity's shape.
     BroadcastTo,
-    Concat { axis: usize },
+    /// Joins the inputs along `axis`.
+    Concat {
+        /// The joined axis, non-negative.
+        axis: usize,
+    },
+    /// A strided window.
     Slice(SliceSpec),
     /// The gradient of `Slice`: scatters into zeros of the output shape.
     SliceGrad(SliceSpec),
+    /// Converts to the output entity's dtype.
     Cast,
     /// `where(cond, a, b)` with broadcasting.
     Select,
@@ -67,6 +90,11 @@ pub(crate) fn run_cpu(
 ) -> Arc<HostData> {
     let d = |i: usize| -> &HostData { &inputs[i].0 };
     let s = |i: usize| -> &Shape { inputs[i].1 };
+    // An empty output may still have huge dims (`[1 << 45, 0]`), which a
+    // kernel's per-batch or per-row bookkeeping would try to allocate for.
+    if out.dims().contains(&0) {
+        return Arc::new(HostData::zeros(dtype, 0));
+    }
     match kind {
         OpKind::Reshape | OpKind::Identity => inputs[0].0.clone(),
         OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0), pool)),
@@ -92,7 +120,7 @@ pub(crate) fn run_cpu(
 /// The gradient rule of `kind`: the upstream gradient `g` has shape
 /// `batch dims ++ output shape` (`batch` leading dims; 0 for `gradient`, 1
 /// for the vectorised jacobian). Returns one entry per input, `None` where the
-/// input gets no gradient. Rules are written with tensor ops, so an outer tape
+/// input gets no gradient or `needs` says no one asks for it. Rules are written with tensor ops, so an outer tape
 /// records them.
 pub(crate) fn gradient(
     kind: &OpKind,
@@ -100,24 +128,25 @@ pub(crate) fn gradient(
     output: &Tensor,
     g: &Tensor,
     batch: usize,
+    needs: &[bool],
 ) -> Result<SmallVec<[Option<Tensor>; 2]>> {
     match kind {
         OpKind::Unary(op) => unary::grad(*op, &inputs[0], output, g),
-        OpKind::Binary(op) => binary::grad(*op, &inputs[0], &inputs[1], output, g, batch),
+        OpKind::Binary(op) => binary::grad(*op, &inputs[0], &inputs[1], output, g, batch, needs),
         OpKind::Reduce { op, axes, keepdims } => {
             reduce::grad(*op, axes, *keepdims, &inputs[0], output, g, batch)
         }
         OpKind::MatMul { transpose_a, transpose_b } => {
-            matmul::grad(&inputs[0], &inputs[1], *transpose_a, *transpose_b, g, batch)
+            matmul::grad(&inputs[0], &inputs[1], *transpose_a, *transpose_b, g, batch, needs)
         }
         OpKind::Reshape => Ok(smallvec::smallvec![Some(g.reshape_batched(inputs[0].shape(), batch)?)]),
         OpKind::Transpose(perm) => movement::transpose_grad(perm, g, batch),
         OpKind::BroadcastTo => Ok(smallvec::smallvec![Some(g.sum_to(inputs[0].shape(), batch)?)]),
-        OpKind::Concat { axis } => movement::concat_grad(*axis, inputs, g, batch),
+        OpKind::Concat { axis } => movement::concat_grad(*axis, inputs, g, batch, needs),
         OpKind::Slice(spec) => movement::slice_grad(spec, &inputs[0], g, batch),
         OpKind::SliceGrad(spec) => movement::slice_grad_grad(spec, &inputs[0], g, batch),
         OpKind::Cast => cast::cast_grad(&inputs[0], output, g),
-        OpKind::Select => cast::select_grad(inputs, g, batch),
+        OpKind::Select => cast::select_grad(inputs, g, batch, needs),
         OpKind::Identity => Ok(smallvec::smallvec![Some(g.clone())]),
     }
 }

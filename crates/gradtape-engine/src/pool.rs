@@ -38,6 +38,11 @@ impl BufferPool {
         vec![T::default(); n]
     }
 
+    /// Whether a buffer is large enough to keep, and held by no one else.
+    pub fn worth_pooling(d: &std::sync::Arc<HostData>) -> bool {
+        d.len() >= MIN_POOLED && std::sync::Arc::strong_count(d) == 1
+    }
+
     /// Returns a buffer no one refers to any more.
     pub fn give(&mut self, d: HostData) {
         let n = d.len();

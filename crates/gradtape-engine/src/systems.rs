@@ -9,6 +9,8 @@ use smallvec::SmallVec;
 
 use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage, Tape, Watched};
 use crate::node::DropQueue;
+use gradtape_core::HostData;
+
 use crate::op;
 use crate::pool::BufferPool;
 
@@ -23,7 +25,8 @@ pub fn dispatch_pending(world: &mut World) {
         return;
     }
     let mut ran = 0u64;
-    let mut pool = world.remove_resource::<BufferPool>().unwrap_or_default();
+    // Moved out and back rather than removed: a resource removal costs as much as a despawn.
+    let mut pool = world.get_resource_mut::<BufferPool>().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
     for e in queue {
         let Ok(mut ent) = world.get_entity_mut(e) else { continue };
         let Some(pending) = ent.take::<Pending>() else { continue };
@@ -47,11 +50,19 @@ pub fn dispatch_pending(world: &mut World) {
         ran += 1;
     }
     let pooled = pool.pooled_bytes();
-    world.insert_resource(pool);
+    if let Some(mut p) = world.get_resource_mut::<BufferPool>() {
+        *p = pool;
+    }
     let mut stats = world.resource_mut::<Stats>();
     stats.flushes += 1;
     stats.dispatched += ran;
     stats.pooled_bytes = pooled;
+}
+
+/// A shared empty buffer, swapped into a dying entity's `Storage`.
+fn empty_storage() -> Arc<HostData> {
+    static EMPTY: std::sync::OnceLock<Arc<HostData>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::new(HostData::F32(Vec::new()))).clone()
 }
 
 /// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
@@ -80,7 +91,10 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
                 release_tape(world, e, entries, marked);
             }
             // A buffer only this entity held goes back to the pool.
-            if let Some(Storage(data)) = world.get_entity_mut(e).ok().and_then(|mut ent| ent.take::<Storage>()) {
+            // Swapped out in place: taking the component would move the row.
+            let worth = world.get::<Storage>(e).is_some_and(|s| BufferPool::worth_pooling(&s.0));
+            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut s.0, empty_storage()))).flatten();
+            if let Some(data) = taken {
                 if let Ok(data) = Arc::try_unwrap(data) {
                     if let Some(mut pool) = world.get_resource_mut::<BufferPool>() {
                         pool.give(data);

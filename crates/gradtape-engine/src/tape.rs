@@ -25,6 +25,11 @@ fn active_for(engine: u64) -> SmallVec<[Entity; 4]> {
     ACTIVE.with(|a| a.borrow().iter().filter(|(e, _)| *e == engine).map(|&(_, t)| t).collect())
 }
 
+/// Whether this thread has any recording tape of engine `engine`.
+pub(crate) fn any_active(engine: u64) -> bool {
+    ACTIVE.with(|a| a.borrow().iter().any(|(e, _)| *e == engine))
+}
+
 fn mark(w: &mut World, e: Entity, tape: Entity) -> bool {
     let Ok(mut ent) = w.get_entity_mut(e) else { return false };
     match ent.get_mut::<Watched>() {
@@ -95,8 +100,11 @@ pub(crate) fn on_variable_read(w: &mut World, engine: &Engine, var: &Node, read:
 /// One recorded op, as a user may list it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntryInfo {
+    /// TF's op name (`MatMul`, `AddV2`, ...).
     pub op: &'static str,
+    /// Each input's shape and dtype.
     pub inputs: Vec<(Shape, DType)>,
+    /// The output's shape and dtype.
     pub output: (Shape, DType),
 }
 
@@ -180,10 +188,12 @@ impl GradientTape {
         Engine::default_engine().gradient_tape(true, true)
     }
 
+    /// The tape's entity in the engine's world.
     pub fn entity(&self) -> Entity {
         self.tok.entity
     }
 
+    /// Whether it was created persistent.
     pub fn is_persistent(&self) -> bool {
         self.persistent
     }

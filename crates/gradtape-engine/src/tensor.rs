@@ -23,26 +23,32 @@ pub struct Tensor {
 }
 
 impl Tensor {
+    /// The shape (`tensor.shape`).
     pub fn shape(&self) -> &Shape {
         &self.node.shape
     }
 
+    /// The dimensions as a slice.
     pub fn dims(&self) -> &[usize] {
         self.node.shape.dims()
     }
 
+    /// The number of dimensions (`tf.rank`).
     pub fn rank(&self) -> usize {
         self.node.shape.rank()
     }
 
+    /// The number of elements (`tf.size`).
     pub fn numel(&self) -> usize {
         self.node.shape.numel()
     }
 
+    /// The element type (`tensor.dtype`).
     pub fn dtype(&self) -> DType {
         self.node.dtype
     }
 
+    /// The engine whose world holds it.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -86,13 +92,16 @@ impl Tensor {
         }
         shape.checked_numel(dtype.size())?;
         let nodes: SmallVec<[Node; 2]> = inputs.iter().map(|t| t.node.clone()).collect();
+        // Recording needs its own copy of the op; without an active tape
+        // (the common case) the op moves straight into its entity.
+        let taped = tape::any_active(engine.id()).then(|| (kind.clone(), nodes.clone()));
         let mut w = engine.lock();
-        let e = w
-            .spawn((Dims(shape.clone()), ElemType(dtype)))
-            .id();
+        // One spawn with every component: each later insert would move the row.
+        let e = w.spawn((Dims(shape.clone()), ElemType(dtype), Pending { kind, inputs: nodes })).id();
         let out = Tensor::wrap(engine, e, shape, dtype);
-        tape::record(&mut w, engine, &kind, &nodes, &out.node);
-        w.entity_mut(e).insert(Pending { kind, inputs: nodes });
+        if let Some((kind, nodes)) = taped {
+            tape::record(&mut w, engine, &kind, &nodes, &out.node);
+        }
         w.resource_mut::<PendingQueue>().0.push(e);
         Ok(out)
     }

@@ -54,6 +54,7 @@ pub struct Variable {
 /// What `assign` accepts: a literal (converted to the variable's dtype, as
 /// TF converts Python values) or a tensor.
 pub trait AssignValue {
+    /// A tensor of `dtype` on `engine`, or TF's `TypeError`.
     fn to_tensor_like(self, engine: &Engine, dtype: DType) -> Result<Tensor>;
 }
 
@@ -127,14 +128,17 @@ impl Variable {
         Ok(Variable { node: handle.node, engine })
     }
 
+    /// The shape, fixed at creation.
     pub fn shape(&self) -> &Shape {
         &self.node.shape
     }
 
+    /// The dtype, fixed at creation.
     pub fn dtype(&self) -> DType {
         self.node.dtype
     }
 
+    /// The engine whose world holds it.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
@@ -144,10 +148,12 @@ impl Variable {
         self.node.entity()
     }
 
+    /// TF's name, `Variable:0` unless given.
     pub fn name(&self) -> String {
         self.engine.lock().get::<VariableTag>(self.id()).map_or_else(String::new, |t| t.name.clone())
     }
 
+    /// Whether tapes watch it when it is read.
     pub fn trainable(&self) -> bool {
         self.engine.lock().get::<Trainable>(self.id()).is_some()
     }

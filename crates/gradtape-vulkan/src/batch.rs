@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use gradtape_core::{DType, Error, HostData, Result};
 use vulkano::buffer::Subbuffer;
-use vulkano::command_buffer::sys::{CommandBuffer, CommandBufferBeginInfo, RecordingCommandBuffer};
-use vulkano::command_buffer::{CommandBufferLevel, CommandBufferUsage, CopyBufferInfo};
+use vulkano::command_buffer::{
+    CommandBuffer, CommandBufferBeginInfo, CommandBufferLevel, CommandBufferUsage, CopyBufferInfo,
+    RecordingCommandBuffer,
+};
 use vulkano::pipeline::ComputePipeline;
 use vulkano::sync::fence::Fence;
 use vulkano::sync::{AccessFlags, DependencyInfo, MemoryBarrier, PipelineStages};

@@ -10,25 +10,41 @@ use crate::pool::BufferPool;
 use crate::strided::zip;
 use crate::Tensor;
 
+/// An elementwise op on two tensors, by TF's kernel name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
+    /// `AddV2`: `a + b`.
     Add,
+    /// `Sub`: `a - b`.
     Sub,
+    /// `Mul`: `a * b`.
     Mul,
+    /// `RealDiv`: `a / b`.
     Div,
+    /// `FloorDiv`: `a // b`.
     FloorDiv,
+    /// `Pow`: `a ** b`.
     Pow,
+    /// `Maximum`.
     Maximum,
+    /// `Minimum`.
     Minimum,
+    /// `Equal`, giving bool.
     Equal,
+    /// `NotEqual`, giving bool.
     NotEqual,
+    /// `Less`, giving bool.
     Less,
+    /// `LessEqual`, giving bool.
     LessEqual,
+    /// `Greater`, giving bool.
     Greater,
+    /// `GreaterEqual`, giving bool.
     GreaterEqual,
 }
 
 impl BinaryOp {
+    /// TF's op name, as in `[Op:AddV2]`.
     pub fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "AddV2",
@@ -48,6 +64,7 @@ impl BinaryOp {
         }
     }
 
+    /// Whether the op gives bool.
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -178,33 +195,45 @@ pub(crate) fn grad(
     z: &Tensor,
     g: &Tensor,
     batch: usize,
+    needs: &[bool],
 ) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let (na, nb) = (needs[0], needs[1]);
     let (ga, gb) = match op {
-        BinaryOp::Add => (g.clone(), g.clone()),
-        BinaryOp::Sub => (g.clone(), g.neg()?),
-        BinaryOp::Mul => (g.mul(b)?, g.mul(a)?),
+        BinaryOp::Add => (when(na, || Ok(g.clone()))?, when(nb, || Ok(g.clone()))?),
+        BinaryOp::Sub => (when(na, || Ok(g.clone()))?, when(nb, || g.neg())?),
+        BinaryOp::Mul => (when(na, || g.mul(b))?, when(nb, || g.mul(a))?),
         // d(a/b) = 1/b da - a/b^2 db
-        BinaryOp::Div => (g.div(b)?, g.mul(&a.div(&b.square()?)?.neg()?)?),
+        BinaryOp::Div => (when(na, || g.div(b))?, when(nb, || g.mul(&a.div(&b.square()?)?.neg()?))?),
         // d(a^b) = b a^(b-1) da + a^b ln(a) db, with ln taken as 0 where a <= 0 (TF's rule)
-        BinaryOp::Pow => {
-            let one = b.scalar_like(1.0);
-            let da = g.mul(&b.mul(&a.pow(&b.sub(&one)?)?)?)?;
-            let zero = a.scalar_like(0.0);
-            let pos = a.greater(&zero)?;
-            let safe_a = pos.select(a, &a.ones_like())?;
-            let log_a = pos.select(&safe_a.log()?, &a.zeros_like())?;
-            (da, g.mul(&z.mul(&log_a)?)?)
-        }
+        BinaryOp::Pow => (
+            when(na, || g.mul(&b.mul(&a.pow(&b.sub(&b.scalar_like(1.0))?)?)?))?,
+            when(nb, || {
+                let pos = a.greater(&a.scalar_like(0.0))?;
+                let safe_a = pos.select(a, &a.ones_like())?;
+                let log_a = pos.select(&safe_a.log()?, &a.zeros_like())?;
+                g.mul(&z.mul(&log_a)?)
+            })?,
+        ),
         BinaryOp::Maximum | BinaryOp::Minimum => {
             let mask = if op == BinaryOp::Maximum { a.greater_equal(b)? } else { a.less_equal(b)? };
-            let dt = g.dtype();
-            let ma = mask.cast(dt)?;
-            let mb = a.scalar_like(1.0).cast(dt)?.sub(&ma)?;
-            (g.mul(&ma)?, g.mul(&mb)?)
+            let ma = mask.cast(g.dtype())?;
+            (when(na, || g.mul(&ma))?, when(nb, || g.mul(&a.scalar_like(1.0).cast(g.dtype())?.sub(&ma)?))?)
         }
-        _ => return Ok(smallvec![None, None]),
+        _ => (None, None),
     };
-    Ok(smallvec![Some(ga.sum_to(a.shape(), batch)?), Some(gb.sum_to(b.shape(), batch)?)])
+    Ok(smallvec![
+        ga.map(|d| d.sum_to(a.shape(), batch)).transpose()?,
+        gb.map(|d| d.sum_to(b.shape(), batch)).transpose()?
+    ])
+}
+
+/// `f()` when `cond`: the gradient of an input no one asked for is never built.
+pub(crate) fn when(cond: bool, f: impl FnOnce() -> Result<Tensor>) -> Result<Option<Tensor>> {
+    if cond {
+        f().map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// The kernel-level op: same dtypes, broadcastable shapes, else TF's errors.

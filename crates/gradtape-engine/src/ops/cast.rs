@@ -4,6 +4,7 @@ use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use crate::op::OpKind;
+use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, gather};
 use crate::Tensor;
 
@@ -39,16 +40,24 @@ pub(crate) fn cast_grad(x: &Tensor, y: &Tensor, g: &Tensor) -> Result<SmallVec<[
     }
 }
 
-pub(crate) fn select_grad(inputs: &[Tensor], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+pub(crate) fn select_grad(inputs: &[Tensor], g: &Tensor, batch: usize, needs: &[bool]) -> Result<SmallVec<[Option<Tensor>; 2]>> {
     let (c, a, b) = (&inputs[0], &inputs[1], &inputs[2]);
     let zeros = g.zeros_like();
-    let ga = c.select(g, &zeros)?.sum_to(a.shape(), batch)?;
-    let gb = c.select(&zeros, g)?.sum_to(b.shape(), batch)?;
-    Ok(smallvec![None, Some(ga), Some(gb)])
+    let ga = when(needs[1], || c.select(g, &zeros)?.sum_to(a.shape(), batch))?;
+    let gb = when(needs[2], || c.select(&zeros, g)?.sum_to(b.shape(), batch))?;
+    Ok(smallvec![None, ga, gb])
 }
 
 impl Tensor {
     /// `tf.cast(self, dtype)`: float to int truncates toward zero.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// # use gradtape_core::DType;
+    /// let x = constant([-1.7, 2.5])?;
+    /// assert_eq!(x.cast(DType::I32)?.to_vec::<i32>()?, vec![-1, 2]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn cast(&self, dtype: DType) -> Result<Tensor> {
         if dtype == self.dtype() {
             return Ok(self.clone());
@@ -86,6 +95,15 @@ impl Tensor {
 }
 
 /// `tf.where(cond, a, b)`.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let x = constant([-1.0, 2.0, -3.0])?;
+/// let positive = x.greater(0.0)?;
+/// let y = where_(&positive, &x, &x.zeros_like())?;
+/// assert_eq!(y.to_vec::<f32>()?, vec![0.0, 2.0, 0.0]);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     cond.select(a, b)
 }

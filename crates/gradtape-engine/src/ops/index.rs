@@ -23,6 +23,7 @@ impl Idx {
 
 /// A value usable as one index position.
 pub trait IntoIdx {
+    /// The index position.
     fn into_idx(self) -> Idx;
 }
 
@@ -56,6 +57,7 @@ int_idx!(i32, i64, usize);
 
 /// A whole index expression: one position or a tuple of them.
 pub trait IndexArg {
+    /// The positions, outermost axis first.
     fn items(self) -> SmallVec<[Idx; 4]>;
 }
 impl<T: IntoIdx> IndexArg for T {
@@ -98,6 +100,16 @@ fn range_of(start: Option<i64>, stop: Option<i64>, step: i64, n: i64) -> (i64, i
 
 impl Tensor {
     /// `self[index]` with Python's rules: `t.i(0)`, `t.i(..2)`, `t.i((.., 1))`.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([[1, 2, 3], [4, 5, 6]])?;
+    /// assert_eq!(x.i(1)?.to_vec::<i32>()?, vec![4, 5, 6]);          // x[1]
+    /// assert_eq!(x.i((.., 0))?.to_vec::<i32>()?, vec![1, 4]);       // x[:, 0]
+    /// assert_eq!(x.i((0, 1..))?.to_vec::<i32>()?, vec![2, 3]);      // x[0, 1:]
+    /// assert!(x.i(2).is_err());                                      // out of range
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn i(&self, index: impl IndexArg) -> Result<Tensor> {
         self.index(&index.items())
     }

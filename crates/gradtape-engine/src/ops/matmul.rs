@@ -7,6 +7,7 @@ use smallvec::{smallvec, SmallVec};
 
 use crate::numpy::{promote, PromotionMode};
 use crate::op::OpKind;
+use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, for_each_offset};
 use crate::Tensor;
 
@@ -123,14 +124,18 @@ fn num_one<T: One>(_: &[T]) -> T {
 }
 
 /// Gradients of `c = op(a) @ op(b)`; `g` is `batch dims ++ c.shape`.
-pub(crate) fn grad(a: &Tensor, b: &Tensor, ta: bool, tb: bool, g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+pub(crate) fn grad(a: &Tensor, b: &Tensor, ta: bool, tb: bool, g: &Tensor, batch: usize, needs: &[bool]) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    let (na, nb) = (needs[0], needs[1]);
     let (da, db) = match (ta, tb) {
-        (false, false) => (g.matmul_raw(b, false, true)?, a.matmul_raw(g, true, false)?),
-        (false, true) => (g.matmul_raw(b, false, false)?, g.matmul_raw(a, true, false)?),
-        (true, false) => (b.matmul_raw(g, false, true)?, a.matmul_raw(g, false, false)?),
-        (true, true) => (b.matmul_raw(g, true, true)?, g.matmul_raw(a, true, true)?),
+        (false, false) => (when(na, || g.matmul_raw(b, false, true))?, when(nb, || a.matmul_raw(g, true, false))?),
+        (false, true) => (when(na, || g.matmul_raw(b, false, false))?, when(nb, || g.matmul_raw(a, true, false))?),
+        (true, false) => (when(na, || b.matmul_raw(g, false, true))?, when(nb, || a.matmul_raw(g, false, false))?),
+        (true, true) => (when(na, || b.matmul_raw(g, true, true))?, when(nb, || g.matmul_raw(a, true, true))?),
     };
-    Ok(smallvec![Some(da.sum_to(a.shape(), batch)?), Some(db.sum_to(b.shape(), batch)?)])
+    Ok(smallvec![
+        da.map(|d| d.sum_to(a.shape(), batch)).transpose()?,
+        db.map(|d| d.sum_to(b.shape(), batch)).transpose()?
+    ])
 }
 
 fn ndims_error(a: &Tensor, b: &Tensor) -> Error {
@@ -205,6 +210,16 @@ impl Tensor {
 
     /// `self @ b`. Under legacy NumPy behaviour a 1-D operand is promoted
     /// as NumPy does and mixed dtypes are promoted; otherwise TF's rules.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let a = constant([[1.0, 2.0], [3.0, 4.0]])?;
+    /// let b = constant([[1.0], [1.0]])?;
+    /// assert_eq!(a.matmul(&b)?.to_vec::<f32>()?, vec![3.0, 7.0]);
+    /// let e = b.matmul(&b).unwrap_err();
+    /// assert_eq!(e.to_string(), "InvalidArgumentError: Matrix size-incompatible: In[0]: [2,1], In[1]: [2,1] [Op:MatMul]");
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn matmul(&self, b: &Tensor) -> Result<Tensor> {
         let mode = self.engine().numpy_mode();
         let (mut a, mut b) = (self.clone(), b.clone());

@@ -11,6 +11,7 @@ use crate::Tensor;
 
 /// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
 pub trait ShapeArg {
+    /// The dimensions, `-1` for one to infer.
     fn dims_i64(&self) -> SmallVec<[i64; 4]>;
 }
 impl ShapeArg for &[i64] {
@@ -46,9 +47,12 @@ impl ShapeArg for &[usize] {
 
 /// Resolves a reshape target with TF's `-1` rule and messages.
 fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
+    // TF's ReshapeOp: `product` leaves out requested zero dims, and only when
+    // some requested dim is 0 are the input's zero dims left out of the
+    // count the `-1` is inferred from (so [0] reshaped to [-1] stays [0]).
     let mut unknown: Option<usize> = None;
-    let mut known: usize = 1;
-    let mut known_nonzero: usize = 1;
+    let mut product: usize = 1;
+    let mut sizes_have_zero = false;
     for (i, &d) in dims.iter().enumerate() {
         if d == -1 {
             if let Some(u) = unknown {
@@ -59,30 +63,29 @@ fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
             unknown = Some(i);
         } else if d < 0 {
             return Err(Error::InvalidArgument(format!("Size {i} must be non-negative, not {d} [Op:Reshape]")));
+        } else if d == 0 {
+            sizes_have_zero = true;
         } else {
-            known = known.saturating_mul(d as usize);
-            if d != 0 {
-                known_nonzero = known_nonzero.saturating_mul(d as usize);
-            }
+            product = product.saturating_mul(d as usize);
         }
     }
     let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(u) = unknown {
-        // With a zero-size input TF infers -1 from the non-zero dims alone.
-        let (have, per) = if n == 0 {
-            (input.dims().iter().filter(|&&d| d != 0).product::<usize>(), known_nonzero)
-        } else {
-            (n, known)
-        };
-        if per == 0 || have % per != 0 {
+        let counted = input.dims().iter().filter(|&&d| d > 0 || !sizes_have_zero);
+        let input_has_zero = sizes_have_zero && input.dims().contains(&0);
+        let have: usize = counted.product();
+        let missing = have / product;
+        if !input_has_zero && product.saturating_mul(missing) != have {
             return Err(Error::InvalidArgument(format!(
-                "Input to reshape is a tensor with {n} values, but the requested shape requires a multiple of {known} [Op:Reshape]"
+                "Input to reshape is a tensor with {have} values, but the requested shape requires a multiple of {product} [Op:Reshape]"
             )));
         }
-        out[u] = have / per;
-    } else if known != n {
+        out[u] = missing;
+    }
+    let total = if out.contains(&0) { 0 } else { out.iter().fold(1usize, |a, &d| a.saturating_mul(d)) };
+    if total != n {
         return Err(Error::InvalidArgument(format!(
-            "Input to reshape is a tensor with {n} values, but the requested shape has {known} [Op:Reshape]"
+            "Input to reshape is a tensor with {n} values, but the requested shape has {total} [Op:Reshape]"
         )));
     }
     Ok(Shape::from(out))
@@ -92,7 +95,9 @@ fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
 /// output entity's shape says how many steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SliceSpec {
+    /// The first index along each axis.
     pub begin: SmallVec<[usize; 4]>,
+    /// The stride along each axis (negative walks backwards).
     pub step: SmallVec<[isize; 4]>,
 }
 
@@ -180,11 +185,16 @@ pub(crate) fn transpose_grad(perm: &[usize], g: &Tensor, batch: usize) -> Result
     Ok(smallvec![Some(g.transpose_perm(&full)?)])
 }
 
-pub(crate) fn concat_grad(axis: usize, inputs: &[Tensor], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+pub(crate) fn concat_grad(axis: usize, inputs: &[Tensor], g: &Tensor, batch: usize, needs: &[bool]) -> Result<SmallVec<[Option<Tensor>; 2]>> {
     let mut start = 0;
     let mut out = SmallVec::new();
-    for t in inputs {
+    for (t, &need) in inputs.iter().zip(needs) {
         let len = t.dims()[axis];
+        if !need {
+            out.push(None);
+            start += len;
+            continue;
+        }
         let mut begin: SmallVec<[usize; 4]> = smallvec![0; g.rank()];
         begin[batch + axis] = start;
         let mut dims: Vec<usize> = g.dims().to_vec();
@@ -213,6 +223,14 @@ pub(crate) fn slice_grad_grad(spec: &SliceSpec, g: &Tensor, gg: &Tensor, batch: 
 
 impl Tensor {
     /// `tf.reshape(self, shape)`; one `-1` is inferred.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([1, 2, 3, 4, 5, 6])?;
+    /// assert_eq!(x.reshape([2, -1])?.dims(), &[2, 3]);
+    /// assert!(x.reshape([4, -1]).is_err());
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn reshape(&self, shape: impl ShapeArg) -> Result<Tensor> {
         let target = reshape_target(self.numel(), self.shape(), &shape.dims_i64())?;
         if &target == self.shape() {
@@ -341,6 +359,15 @@ fn dtype_mismatch(op: &str, first: DType, i: usize, other: DType) -> Error {
 }
 
 /// `tf.concat(values, axis)`.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let a = constant([[1, 2]])?;
+/// let b = constant([[3, 4]])?;
+/// assert_eq!(concat(&[a.clone(), b.clone()], 0)?.dims(), &[2, 2]);
+/// assert_eq!(concat(&[a, b], -1)?.to_vec::<i32>()?, vec![1, 2, 3, 4]);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
     let first = values
         .first()
@@ -392,6 +419,14 @@ pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
 }
 
 /// `tf.stack(values, axis)`: expand_dims then concat.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let xs = [constant([1, 2])?, constant([3, 4])?];
+/// assert_eq!(stack(&xs, 0)?.dims(), &[2, 2]);
+/// assert_eq!(stack(&xs, 1)?.to_vec::<i32>()?, vec![1, 3, 2, 4]);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
 pub fn stack(values: &[Tensor], axis: i64) -> Result<Tensor> {
     let first = values
         .first()
@@ -438,6 +473,12 @@ mod tests {
         assert_eq!(reshape_target(1, &s(&[1]), &[]).ok(), Some(s(&[])));
         assert_eq!(reshape_target(0, &s(&[0, 6]), &[0, -1, 3]).ok(), Some(s(&[0, 2, 3])));
         assert_eq!(reshape_target(0, &s(&[0]), &[0, 5]).ok(), Some(s(&[0, 5])));
+        // No requested zero dim: the input's zeros count, so -1 is 0.
+        assert_eq!(reshape_target(0, &s(&[0]), &[-1]).ok(), Some(s(&[0])));
+        assert_eq!(reshape_target(0, &s(&[2, 0]), &[-1, 2]).ok(), Some(s(&[0, 2])));
+        // A requested zero dim with a non-empty input fails on the count, as in TF.
+        let e = reshape_target(6, &s(&[6]), &[0, -1]).unwrap_err();
+        assert!(e.to_string().contains("tensor with 6 values, but the requested shape has 0"), "{e}");
         assert!(reshape_target(6, &s(&[6]), &[-1, -1]).is_err());
         assert!(reshape_target(6, &s(&[6]), &[4, -1]).is_err());
         assert!(reshape_target(6, &s(&[6]), &[4]).is_err());

@@ -1,6 +1,20 @@
 //! The user-facing binary operators: Python-literal operands, TF's operand
 //! conversion rules, NumPy-behaviour promotion, and `std::ops` impls that
 //! return `Result` (as candle's do).
+//!
+//! ```
+//! # use gradtape_engine::*;
+//! let x = constant([1.0, 2.0])?;
+//! // A literal takes the tensor's dtype, on either side.
+//! assert_eq!((2 * &x)?.to_vec::<f32>()?, vec![2.0, 4.0]);
+//! assert_eq!(((&x + 0.5)? / &x)?.to_vec::<f32>()?, vec![1.5, 1.25]);
+//! // Broadcasting follows NumPy: [2, 1] with [2] gives [2, 2].
+//! assert_eq!((&constant([[10.0], [20.0]])? - &x)?.dims(), &[2, 2]);
+//! // Tensors of different dtypes do not mix, with TF's message.
+//! let e = (&constant([1, 2])? + &x).unwrap_err();
+//! assert!(e.to_string().starts_with("InvalidArgumentError: cannot compute AddV2"));
+//! # Ok::<(), gradtape_core::Error>(())
+//! ```
 
 use std::borrow::Cow;
 
@@ -12,6 +26,7 @@ use crate::{Tensor, Variable};
 
 /// One side of a binary operator.
 pub enum Operand<'a> {
+    /// A tensor (a variable's current value included).
     Tensor(Cow<'a, Tensor>),
     /// A Python int literal.
     Int(i64),
@@ -21,6 +36,7 @@ pub enum Operand<'a> {
 
 /// What may stand on either side of an operator.
 pub trait IntoOperand<'a> {
+    /// The operand.
     fn into_operand(self) -> Operand<'a>;
 }
 

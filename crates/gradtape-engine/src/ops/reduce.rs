@@ -10,16 +10,23 @@ use crate::par;
 use crate::strided::for_each_offset;
 use crate::Tensor;
 
+/// A reduction, by TF's kernel name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceOp {
+    /// `Sum`.
     Sum,
+    /// `Mean` (integers truncate).
     Mean,
+    /// `Max`.
     Max,
+    /// `Min`.
     Min,
+    /// `Prod`.
     Prod,
 }
 
 impl ReduceOp {
+    /// TF's op name, as in `[Op:Sum]`.
     pub fn name(self) -> &'static str {
         match self {
             ReduceOp::Sum => "Sum",
@@ -34,7 +41,9 @@ impl ReduceOp {
 /// Which axes to reduce: all of them (`axis=None`), or a list.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Axes {
+    /// Every axis (`axis=None`).
     All,
+    /// These axes; negative ones count from the end.
     List(SmallVec<[i64; 4]>),
 }
 
@@ -301,6 +310,16 @@ impl Tensor {
     }
 
     /// `tf.reduce_sum(self, axis, keepdims)`; `Axes::All` for `axis=None`.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([[1, 2, 3], [4, 5, 6]])?;
+    /// assert_eq!(x.reduce_sum(0, false)?.to_vec::<i32>()?, vec![5, 7, 9]);
+    /// assert_eq!(x.reduce_sum(-1, true)?.dims(), &[2, 1]);
+    /// assert_eq!(x.reduce_sum(Axes::All, false)?.scalar::<i32>()?, 21);
+    /// assert!(x.reduce_sum(2, false).is_err()); // TF's "Invalid reduction dimension"
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn reduce_sum(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
         self.reduce(ReduceOp::Sum, axes.into(), keepdims)
     }

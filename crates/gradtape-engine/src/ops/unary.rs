@@ -8,23 +8,37 @@ use crate::par;
 use crate::pool::BufferPool;
 use crate::Tensor;
 
+/// An elementwise function of one tensor, by TF's kernel name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `-x`
     Neg,
+    /// `|x|`
     Abs,
+    /// -1, 0 or 1
     Sign,
+    /// `e^x`
     Exp,
+    /// natural log
     Log,
+    /// square root
     Sqrt,
+    /// `x * x`
     Square,
+    /// sine
     Sin,
+    /// cosine
     Cos,
+    /// hyperbolic tangent
     Tanh,
+    /// `1 / (1 + e^-x)`
     Sigmoid,
+    /// `max(x, 0)`
     Relu,
 }
 
 impl UnaryOp {
+    /// TF's op name, as in `[Op:Exp]`.
     pub fn name(self) -> &'static str {
         match self {
             UnaryOp::Neg => "Neg",
@@ -181,6 +195,15 @@ impl Tensor {
         self.unary(UnaryOp::Sigmoid)
     }
     /// `tf.nn.relu`
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// assert_eq!(constant([-1.0, 2.0])?.relu()?.to_vec::<f32>()?, vec![0.0, 2.0]);
+    /// // Transcendentals have no integer kernel, as in TF.
+    /// let e = constant([1, 2])?.exp().unwrap_err();
+    /// assert!(e.to_string().ends_with("is not in the list of allowed values: bfloat16, half, float, double, complex64, complex128 [Op:Exp]"));
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn relu(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Relu)
     }

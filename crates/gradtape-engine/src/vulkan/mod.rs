@@ -1,16 +1,16 @@
 //! The engine's side of the Vulkan backend (cargo feature `vulkan`).
 //!
-//! - [`install`] opens the device an engine asked for and puts it in the
-//!   world as the [`VulkanBackend`] resource; its presence is what sends a
+//! - `install` opens the device an engine asked for and puts it in the
+//!   world as the `VulkanBackend` resource; its presence is what sends a
 //!   flush here instead of to the CPU loop in `systems.rs`.
-//! - A flush ([`dispatch`]) plans every queued op first (device kernel,
+//! - A flush (`dispatch`) plans every queued op first (device kernel,
 //!   zero-copy share, fused chain, or CPU fallback; see `plan.rs`), then
-//!   records the device ops of the whole flush into one [`Batch`]: one
+//!   records the device ops of the whole flush into one `Batch`: one
 //!   command buffer, one submit, one fence. An op the device does not offer
 //!   runs on the CPU in program order; if it reads a value still on the
 //!   device, the batch so far is submitted there and the value downloaded
 //!   (the batch is split).
-//! - An op output lives in [`DeviceStorage`] until the host reads it;
+//! - An op output lives in `DeviceStorage` until the host reads it;
 //!   `Tensor::data` then downloads it once and caches it as `Storage`.
 //! - A host value (`Storage`) read by a device op is uploaded once per
 //!   buffer: uploads are cached by the identity of the host `Arc`, which
@@ -18,7 +18,7 @@
 //!   stale upload is never used; cached uploads are dropped once their
 //!   host buffer is.
 //!
-//! Without the feature, [`install`] takes the CPU and the rest is absent.
+//! Without the feature, `install` takes the CPU and the rest is absent.
 
 use bevy_ecs::prelude::*;
 #[cfg(not(feature = "vulkan"))]

@@ -203,3 +203,23 @@ impl Rec {
 pub(crate) fn width(dtype: DType) -> u8 {
     crate::buffer::device_size(dtype) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_collapse_contiguous_and_broadcast_dims() {
+        // Same-shape contiguous operands become one dim of stride 1.
+        let w = Walk::new(&[2, 3, 4], &[&contiguous(&[2, 3, 4]), &contiguous(&[2, 3, 4])]);
+        assert_eq!((w.dims.as_slice(), w.strides[0].as_slice()), (&[24][..], &[1][..]));
+        assert!(w.is_contiguous(0) && w.is_contiguous(1));
+        // A [3,1] operand broadcast against [1,4]: nothing merges.
+        let w = Walk::new(&[3, 4], &[&broadcast(&[3, 1], &[3, 4]), &broadcast(&[1, 4], &[3, 4])]);
+        assert_eq!(w.dims.as_slice(), &[3, 4]);
+        assert_eq!((w.strides[0].as_slice(), w.strides[1].as_slice()), (&[1, 0][..], &[0, 1][..]));
+        // Size-1 dims vanish; a transpose keeps its strides.
+        let w = Walk::new(&[1, 4, 3], &[&[12, 1, 4]]);
+        assert_eq!((w.dims.as_slice(), w.strides[0].as_slice()), (&[4, 3][..], &[1, 4][..]));
+    }
+}

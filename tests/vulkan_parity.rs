@@ -1,0 +1,358 @@
+//! Every op on `Engine::new(Device::Vulkan)` gives what `Engine::cpu()`
+//! gives, forward and backward (through a GradientTape), for random inputs
+//! of several shapes, with broadcasting and strided/transposed views; and a
+//! flush of 1,000 small ops is one submit. Skips (passing) only when there
+//! is no Vulkan device at all.
+
+#![cfg(feature = "vulkan")]
+
+use gradtape::*;
+
+fn vulkan() -> Option<Engine> {
+    match Engine::new(Device::Vulkan) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            eprintln!("skipped: no Vulkan device ({e})");
+            None
+        }
+    }
+}
+
+/// A deterministic xorshift generator: tests see the same inputs every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// An input: dtype, shape, and values drawn from [lo, hi).
+#[derive(Clone)]
+struct In(DType, Vec<usize>, f64, f64);
+
+fn f32s(shape: &[usize]) -> In {
+    In(DType::F32, shape.to_vec(), -2.0, 2.0)
+}
+
+fn make(e: &Engine, spec: &In, seed: u64) -> Result<Tensor> {
+    let In(dt, shape, lo, hi) = spec;
+    let n: usize = shape.iter().product();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let v: Vec<f64> = (0..n).map(|_| lo + (hi - lo) * rng.next()).collect();
+    match dt {
+        DType::F32 => e.from_vec(v.iter().map(|&x| x as f32).collect(), shape),
+        DType::F64 => e.from_vec(v, shape),
+        DType::I32 => e.from_vec(v.iter().map(|&x| x.floor() as i32).collect(), shape),
+        DType::I64 => e.from_vec(v.iter().map(|&x| x.floor() as i64).collect(), shape),
+        DType::Bool => e.from_vec(v.iter().map(|&x| x > (lo + hi) / 2.0).collect(), shape),
+    }
+}
+
+/// `f`'s value and the gradients of its sum with respect to each float input.
+fn run(e: &Engine, ins: &[In], f: &dyn Fn(&[Tensor]) -> Result<Tensor>) -> Result<(Tensor, Vec<Option<Vec<f64>>>)> {
+    let xs: Vec<Tensor> = ins.iter().enumerate().map(|(i, s)| make(e, s, i as u64 + 1)).collect::<Result<_>>()?;
+    let tape = e.gradient_tape(true, true);
+    let y = tape.record(|t| {
+        for x in xs.iter().filter(|x| x.dtype().is_float()) {
+            t.watch(x)?;
+        }
+        f(&xs)
+    })?;
+    let mut grads = Vec::new();
+    for x in &xs {
+        let g = if x.dtype().is_float() && y.dtype().is_float() { tape.gradient(&y, x)? } else { None };
+        grads.push(g.map(|g| g.to_f64_vec()));
+    }
+    Ok((y, grads))
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+#[track_caller]
+fn same(what: &str, a: &[f64], b: &[f64], tol: f64) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+        assert!(close(x, y, tol), "{what}: element {i}: cpu {x} vs vulkan {y}\ncpu {a:?}\nvulkan {b:?}");
+    }
+}
+
+/// Runs `f` on both engines and compares values and gradients.
+#[track_caller]
+fn check(name: &str, ins: &[In], f: impl Fn(&[Tensor]) -> Result<Tensor>) {
+    let Some(vk) = vulkan() else { return };
+    let cpu = Engine::cpu();
+    let (yc, gc) = run(&cpu, ins, &f).unwrap_or_else(|e| panic!("{name} on the cpu: {e}"));
+    let (yv, gv) = run(&vk, ins, &f).unwrap_or_else(|e| panic!("{name} on vulkan: {e}"));
+    assert_eq!(yc.dims(), yv.dims(), "{name}: shape");
+    assert_eq!(yc.dtype(), yv.dtype(), "{name}: dtype");
+    let tol = match yc.dtype() {
+        DType::F32 => 2e-5,
+        DType::F64 => 1e-12,
+        _ => 0.0,
+    };
+    same(name, &yc.to_f64_vec(), &yv.to_f64_vec(), tol);
+    for (i, (a, b)) in gc.iter().zip(&gv).enumerate() {
+        match (a, b) {
+            (Some(a), Some(b)) => same(&format!("{name}: d/dx{i}"), a, b, tol.max(1e-12) * 10.0),
+            (None, None) => {}
+            _ => panic!("{name}: gradient {i} is None on one engine only"),
+        }
+    }
+}
+
+const FLOATS: [DType; 2] = [DType::F32, DType::F64];
+const NUMBERS: [DType; 4] = [DType::F32, DType::F64, DType::I32, DType::I64];
+
+fn spec(dt: DType, shape: &[usize], lo: f64, hi: f64) -> In {
+    In(dt, shape.to_vec(), lo, hi)
+}
+
+#[test]
+fn unary_ops() {
+    type U = fn(&Tensor) -> Result<Tensor>;
+    let all: [(&str, U, f64, f64, bool); 12] = [
+        ("neg", Tensor::neg, -3.0, 3.0, true),
+        ("abs", Tensor::abs, -3.0, 3.0, true),
+        ("sign", Tensor::sign, -3.0, 3.0, true),
+        ("exp", Tensor::exp, -3.0, 3.0, false),
+        ("log", Tensor::log, 0.1, 5.0, false),
+        ("sqrt", Tensor::sqrt, 0.1, 5.0, false),
+        ("square", Tensor::square, -3.0, 3.0, true),
+        ("sin", Tensor::sin, -3.0, 3.0, false),
+        ("cos", Tensor::cos, -3.0, 3.0, false),
+        ("tanh", Tensor::tanh, -12.0, 12.0, false),
+        ("sigmoid", Tensor::sigmoid, -6.0, 6.0, false),
+        ("relu", Tensor::relu, -3.0, 3.0, true),
+    ];
+    for (name, op, lo, hi, ints) in all {
+        for dt in NUMBERS {
+            if !ints && !dt.is_float() {
+                continue;
+            }
+            for shape in [&[][..], &[7], &[3, 5], &[2, 3, 4]] {
+                check(&format!("{name} {dt} {shape:?}"), &[spec(dt, shape, lo, hi)], |x| op(&x[0]));
+            }
+        }
+        // A transposed view, then the op.
+        check(&format!("{name} of a transpose"), &[spec(DType::F32, &[4, 6], lo, hi)], |x| op(&x[0].t()?));
+    }
+}
+
+#[test]
+fn binary_ops() {
+    type B = fn(&Tensor, &Tensor) -> Result<Tensor>;
+    let all: [(&str, B, f64, f64); 13] = [
+        ("add", |a, b| a.add(b), -3.0, 3.0),
+        ("sub", |a, b| a.sub(b), -3.0, 3.0),
+        ("mul", |a, b| a.mul(b), -3.0, 3.0),
+        ("floordiv", |a, b| a.floordiv(b), 0.5, 9.0),
+        ("pow", |a, b| a.pow(b), 0.5, 3.0),
+        ("maximum", |a, b| a.maximum(b), -3.0, 3.0),
+        ("minimum", |a, b| a.minimum(b), -3.0, 3.0),
+        ("equal", |a, b| a.equal(b), -2.0, 2.0),
+        ("not_equal", |a, b| a.not_equal(b), -2.0, 2.0),
+        ("less", |a, b| a.less(b), -3.0, 3.0),
+        ("less_equal", |a, b| a.less_equal(b), -2.0, 2.0),
+        ("greater", |a, b| a.greater(b), -3.0, 3.0),
+        ("greater_equal", |a, b| a.greater_equal(b), -2.0, 2.0),
+    ];
+    let shapes: [(&[usize], &[usize]); 5] = [(&[], &[]), (&[6], &[6]), (&[3, 1], &[1, 4]), (&[4], &[2, 3, 4]), (&[2, 3, 4], &[])];
+    for (name, op, lo, hi) in all {
+        for dt in NUMBERS {
+            for (sa, sb) in shapes {
+                check(&format!("{name} {dt} {sa:?} {sb:?}"), &[spec(dt, sa, lo, hi), spec(dt, sb, lo, hi)], |x| {
+                    op(&x[0], &x[1])
+                });
+            }
+        }
+        check(&format!("{name} of transposed views"), &[f32s(&[3, 4]), f32s(&[4, 3])], |x| op(&x[0].t()?, &x[1]));
+    }
+    for dt in FLOATS {
+        check(&format!("div {dt}"), &[spec(dt, &[3, 4], -3.0, 3.0), spec(dt, &[4], 0.5, 2.0)], |x| x[0].div(&x[1]));
+    }
+    check("int div (to float64)", &[spec(DType::I32, &[5], -9.0, 9.0), spec(DType::I32, &[5], 1.0, 4.0)], |x| {
+        x[0].div(&x[1])
+    });
+    for op in [Tensor::equal, Tensor::not_equal] {
+        check("bool comparison", &[spec(DType::Bool, &[3, 4], 0.0, 1.0), spec(DType::Bool, &[4], 0.0, 1.0)], |x| {
+            op(&x[0], &x[1])
+        });
+    }
+}
+
+#[test]
+fn reductions() {
+    type R = fn(&Tensor, Axes, bool) -> Result<Tensor>;
+    let all: [(&str, R); 5] = [
+        ("sum", |t, a, k| t.reduce_sum(a, k)),
+        ("mean", |t, a, k| t.reduce_mean(a, k)),
+        ("max", |t, a, k| t.reduce_max(a, k)),
+        ("min", |t, a, k| t.reduce_min(a, k)),
+        ("prod", |t, a, k| t.reduce_prod(a, k)),
+    ];
+    let axes: [Axes; 6] = [Axes::All, 0.into(), 1.into(), (-1).into(), [0, 2].into(), Axes::List(Default::default())];
+    for (name, op) in all {
+        for dt in NUMBERS {
+            for a in &axes {
+                for keep in [false, true] {
+                    let (lo, hi) = if name == "prod" { (0.5, 1.5) } else { (-5.0, 5.0) };
+                    check(&format!("{name} {dt} {a:?} keepdims={keep}"), &[spec(dt, &[3, 4, 5], lo, hi)], |x| {
+                        op(&x[0], a.clone(), keep)
+                    });
+                }
+            }
+        }
+        // Long reductions take the one-thread-per-output, one-group-per-output
+        // and two-pass split paths.
+        for (shape, a) in [(&[20000][..], Axes::All), (&[3, 5000][..], 1.into()), (&[3000, 70][..], 1.into()), (&[300, 3][..], 0.into())] {
+            let (lo, hi) = if name == "prod" { (0.999, 1.001) } else { (-1.0, 1.0) };
+            check(&format!("{name} long {shape:?}"), &[spec(DType::F32, shape, lo, hi)], |x| op(&x[0], a.clone(), false));
+            check(&format!("{name} long i32 {shape:?}"), &[spec(DType::I32, shape, -3.0, 3.0)], |x| {
+                op(&x[0], a.clone(), false)
+            });
+        }
+        check(&format!("{name} of a transpose"), &[f32s(&[4, 6])], |x| op(&x[0].t()?, 0.into(), false));
+    }
+}
+
+#[test]
+fn matmuls() {
+    for dt in NUMBERS {
+        let (lo, hi) = if dt.is_float() { (-1.0, 1.0) } else { (-4.0, 4.0) };
+        for (sa, sb, ta, tb) in [
+            (&[4, 5][..], &[5, 3][..], false, false),
+            (&[5, 4][..], &[5, 3][..], true, false),
+            (&[4, 5][..], &[3, 5][..], false, true),
+            (&[5, 4][..], &[3, 5][..], true, true),
+            (&[2, 1, 4, 5][..], &[3, 5, 6][..], false, false),
+            (&[70, 130][..], &[70, 150][..], true, false),
+            (&[1, 0][..], &[0, 3][..], false, false),
+        ] {
+            check(&format!("matmul {dt} {sa:?} {sb:?} {ta} {tb}"), &[spec(dt, sa, lo, hi), spec(dt, sb, lo, hi)], |x| {
+                x[0].matmul_t(&x[1], ta, tb)
+            });
+        }
+    }
+    // Enough tiles for the big-tile kernel.
+    check("matmul big tiles", &[f32s(&[32, 256, 256]), f32s(&[32, 256, 256])], |x| x[0].matmul(&x[1]));
+    check("matmul of transposed views", &[f32s(&[6, 4]), f32s(&[5, 6])], |x| x[0].t()?.matmul(&x[1].t()?));
+}
+
+#[test]
+fn movement() {
+    for dt in [DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool] {
+        let s = |shape: &[usize]| spec(dt, shape, -5.0, 5.0);
+        check(&format!("transpose {dt}"), &[s(&[2, 3, 4])], |x| x[0].transpose(&[2, 0, 1]));
+        check(&format!("broadcast_to {dt}"), &[s(&[3, 1])], |x| x[0].broadcast_to(&[2, 3, 4]));
+        check(&format!("concat {dt}"), &[s(&[2, 3]), s(&[2, 5]), s(&[2, 1])], |x| concat(x, -1));
+        check(&format!("concat axis 0 {dt}"), &[s(&[2, 3]), s(&[4, 3])], |x| concat(x, 0));
+        check(&format!("stack {dt}"), &[s(&[2, 3]), s(&[2, 3])], |x| stack(x, 1));
+        check(&format!("slices {dt}"), &[s(&[5, 6, 3])], |x| x[0].i((1..4, Idx::Range(None, None, -2), 1)));
+        check(&format!("reshape, squeeze {dt}"), &[s(&[2, 1, 6])], |x| x[0].squeeze(&[])?.reshape([3, -1]));
+    }
+    // Gradients flow back through every movement op (SliceGrad, sum_to, ...).
+    check("slice gradient", &[f32s(&[6, 5])], |x| x[0].i((Idx::Range(Some(1), None, 2), Idx::Range(None, None, -1)))?.square());
+    check("concat gradient", &[f32s(&[2, 3]), f32s(&[2, 2])], |x| concat(&[x[0].clone(), x[1].square()?], 1)?.exp());
+    check("broadcast gradient", &[f32s(&[1, 4])], |x| x[0].broadcast_to(&[3, 4])?.mul(&x[0]));
+}
+
+#[test]
+fn casts() {
+    let all = [DType::Bool, DType::I32, DType::I64, DType::F32, DType::F64];
+    for from in all {
+        for to in all {
+            check(&format!("cast {from} -> {to}"), &[spec(from, &[4, 5], -300.0, 300.0)], |x| x[0].cast(to));
+        }
+    }
+    let specials = [f32::NAN, f32::INFINITY, -f32::INFINITY, 3e9, -3e9, -0.5, 0.0, -0.0, 2.5, 1e20];
+    for to in all {
+        let run = |e: &Engine| e.from_slice(&specials, &[specials.len()]).and_then(|t| t.cast(to)).map(|t| t.to_f64_vec());
+        let Some(vk) = vulkan() else { return };
+        same(&format!("special f32 -> {to}"), &run(&Engine::cpu()).unwrap(), &run(&vk).unwrap(), 0.0);
+    }
+}
+
+#[test]
+fn select() {
+    for dt in [DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool] {
+        check(&format!("where {dt}"), &[spec(DType::Bool, &[3, 1], 0.0, 1.0), spec(dt, &[4], -3.0, 3.0), spec(dt, &[2, 3, 4], -3.0, 3.0)], |x| {
+            x[0].select(&x[1], &x[2])
+        });
+    }
+    check("where gradient", &[f32s(&[3, 4]), f32s(&[3, 4])], |x| x[0].greater(&x[1])?.select(&x[0].exp()?, &x[1].square()?));
+}
+
+#[test]
+fn fused_chains() {
+    // A chain with scalar operands, an intermediate kept by a handle, and a
+    // run longer than the shader's registers.
+    check("chain", &[f32s(&[50, 40]), f32s(&[50, 40])], |x| {
+        let a = x[0].mul(&x[1])?.add(1.0)?;
+        let b = a.exp()?.sub(&x[0])?.tanh()?.mul(2.0)?;
+        b.add(&a)?.sigmoid()?.maximum(&x[1])
+    });
+    check("long chain", &[f32s(&[7, 9])], |x| {
+        let mut y = x[0].clone();
+        for i in 0..60 {
+            y = if i % 3 == 0 { y.sin()? } else if i % 3 == 1 { y.mul(&x[0])?.add(0.5)? } else { y.tanh()? };
+        }
+        Ok(y)
+    });
+    check("chain read midway", &[f32s(&[33])], |x| {
+        let a = x[0].square()?.add(1.0)?;
+        let _peek = a.to_f64_vec();
+        a.sqrt()?.mul(&a)
+    });
+}
+
+#[test]
+fn variables_on_the_device() {
+    let Some(vk) = vulkan() else { return };
+    let v = Variable::from_tensor(&vk.from_vec(vec![1.0f32, 2.0, 3.0], &[3]).unwrap()).unwrap();
+    let y = v.read().mul(2.0).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![2.0, 4.0, 6.0]);
+    v.assign_add(&vk.from_vec(vec![1.0f32, 1.0, 1.0], &[3]).unwrap()).unwrap();
+    // The upload of the old value must not be reused.
+    assert_eq!(v.read().mul(2.0).unwrap().to_vec::<f32>().unwrap(), vec![4.0, 6.0, 8.0]);
+    v.assign(&vk.from_vec(vec![0.0f32, 1.0, 0.0], &[3]).unwrap()).unwrap();
+    assert_eq!(v.read().add(1.0).unwrap().to_vec::<f32>().unwrap(), vec![1.0, 2.0, 1.0]);
+}
+
+#[test]
+fn a_thousand_small_ops_take_one_submit() {
+    let Some(vk) = vulkan() else { return };
+    let x = vk.from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[4]).unwrap();
+    let w = vk.from_vec(vec![0.5f32, 0.25, 0.125, 1.0], &[2, 2]).unwrap();
+    let mut y = x.clone();
+    for i in 0..1000 {
+        // Mix fusable and unfusable ops so both paths queue up.
+        y = match i % 4 {
+            0 => y.mul(1.0001).unwrap(),
+            1 => y.reshape([2, 2]).unwrap().matmul(&w).unwrap().reshape([4]).unwrap(),
+            2 => y.sub(&x).unwrap().add(&x).unwrap(),
+            _ => y.sub(&y.reduce_mean(Axes::All, true).unwrap().broadcast_to(&[4]).unwrap()).unwrap().mul(0.5).unwrap().add(&x).unwrap(),
+        };
+    }
+    let before = vk.stats();
+    vk.flush();
+    let after = vk.stats();
+    assert_eq!(after.submits - before.submits, 1, "one flush, one submit");
+    assert!(after.dispatched - before.dispatched >= 1000);
+    let cpu = Engine::cpu();
+    let xc = cpu.from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[4]).unwrap();
+    assert_eq!(y.dims(), xc.dims());
+    assert!(y.to_f64_vec().iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn device_info_names_the_device() {
+    let Some(vk) = vulkan() else { return };
+    let info = vk.device_info();
+    assert!(info.starts_with("vulkan: ") && info.contains("Vulkan 1."), "{info}");
+}
