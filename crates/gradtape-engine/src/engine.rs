@@ -94,9 +94,17 @@ impl Engine {
     /// The process-wide engine behind `gradtape::constant(..)` and friends,
     /// on the device `GRADTAPE_DEVICE` names (falling back to the CPU).
     pub fn default_engine() -> &'static Engine {
+        // This accessor cannot fail, so a device that cannot be had is said
+        // on stderr before falling back; `Engine::new` reports it as an Err.
         DEFAULT.get_or_init(|| {
-            let dev = Device::from_env().unwrap_or(Device::Auto);
-            Engine::new(dev).unwrap_or_else(|_| Engine::cpu())
+            let dev = Device::from_env().unwrap_or_else(|e| {
+                eprintln!("gradtape: {e}; using auto");
+                Device::Auto
+            });
+            Engine::new(dev).unwrap_or_else(|e| {
+                eprintln!("gradtape: {e}; the default engine uses the CPU");
+                Engine::cpu()
+            })
         })
     }
 
