@@ -101,7 +101,7 @@ pub(crate) fn run_cpu(
         OpKind::Binary(op) => Arc::new(binary::cpu(*op, d(0), s(0), d(1), s(1), out, pool)),
         OpKind::Reduce { op, axes, keepdims: _ } => Arc::new(reduce::cpu(*op, d(0), s(0), axes)),
         OpKind::MatMul { transpose_a, transpose_b } => {
-            Arc::new(matmul::cpu(d(0), s(0), d(1), s(1), *transpose_a, *transpose_b, out))
+            Arc::new(matmul::cpu(d(0), s(0), d(1), s(1), *transpose_a, *transpose_b, out, pool))
         }
         OpKind::Transpose(perm) => Arc::new(movement::transpose_cpu(d(0), s(0), perm)),
         OpKind::BroadcastTo => Arc::new(movement::broadcast_cpu(d(0), s(0), out)),

@@ -7,6 +7,7 @@ use smallvec::{smallvec, SmallVec};
 
 use crate::numpy::{promote, PromotionMode};
 use crate::op::OpKind;
+use crate::pool::BufferPool;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, for_each_offset};
 use crate::Tensor;
@@ -71,7 +72,7 @@ fn batch_offsets(s: &Shape, out_batch: &Shape, mat: usize) -> Vec<usize> {
     v
 }
 
-pub(crate) fn cpu(a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, ta: bool, tb: bool, out: &Shape) -> HostData {
+pub(crate) fn cpu(a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, ta: bool, tb: bool, out: &Shape, pool: &mut BufferPool) -> HostData {
     let r = out.rank();
     let (m, n) = (out.dims()[r - 2], out.dims()[r - 1]);
     let k = if ta { sa.dims()[sa.rank() - 2] } else { sa.dims()[sa.rank() - 1] };
@@ -80,7 +81,7 @@ pub(crate) fn cpu(a: &HostData, sa: &Shape, b: &HostData, sb: &Shape, ta: bool, 
     let ob = batch_offsets(sb, &out_batch, k * n);
     macro_rules! run {
         ($va:expr, $vb:expr, $t:ty, $body:ident) => {{
-            let mut dst: Vec<$t> = vec![Default::default(); out.numel()];
+            let mut dst: Vec<$t> = pool.take::<$t>(out.numel());
             for (bi, (&xa, &xb)) in oa.iter().zip(&ob).enumerate() {
                 let d = &mut dst[bi * m * n..(bi + 1) * m * n];
                 $body!(d, &$va[xa..xa + m * k], &$vb[xb..xb + k * n], m, n, k, ta, tb);
