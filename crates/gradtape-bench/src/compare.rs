@@ -8,6 +8,7 @@ use std::process::Command;
 /// One peer's figures, by workload name.
 pub struct Peer {
     pub name: String,
+    pub version: String,
     pub figures: BTreeMap<String, f64>,
 }
 
@@ -52,6 +53,7 @@ pub fn run_peers(python: Option<&str>, quick: bool) -> Vec<Peer> {
         .filter(|v| v.get("skipped").is_none())
         .map(|v| Peer {
             name: v["framework"].as_str().unwrap_or("?").to_string(),
+            version: [&v["version"], &v["blas"]].iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "),
             figures: v
                 .as_object()
                 .map(|o| o.iter().filter_map(|(k, x)| x.as_f64().filter(|_| k.contains('_')).map(|f| (k.clone(), f))).collect())
@@ -114,4 +116,48 @@ pub fn write_svg(path: &str, ours: &BTreeMap<String, f64>, peers: &[Peer]) -> st
     }
     s.push_str("</svg>\n");
     std::fs::write(path, s)
+}
+
+fn command_line(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd).args(args).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+}
+
+/// The run as a Markdown table, with the machine, date and commit.
+pub fn markdown(device: &str, ours: &BTreeMap<String, f64>, peers: &[Peer]) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown".into());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut s = String::new();
+    s.push_str(&format!(
+        "Machine: {cpu}, {threads} threads; gradtape device: {device}\nDate: {}\nCommit: {}\n\n",
+        command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        command_line("git", &["rev-parse", "--short", "HEAD"])
+    ));
+    s.push_str("| workload | gradtape |");
+    for p in peers {
+        s.push_str(&format!(" {} | ratio |", p.name));
+    }
+    s.push_str("\n| --- | ---: |");
+    for _ in peers {
+        s.push_str(" ---: | ---: |");
+    }
+    s.push('\n');
+    for (k, v) in ours {
+        s.push_str(&format!("| {k} | {v:.3} |"));
+        for p in peers {
+            match p.figures.get(k) {
+                Some(t) => s.push_str(&format!(" {t:.3} | {:.2}x |", speedup(k, *v, *t))),
+                None => s.push_str(" - | - |"),
+            }
+        }
+        s.push('\n');
+    }
+    s.push_str("\nratio: gradtape's speed over the peer's (> 1: gradtape is faster); `_us`/`_ms` are times (lower is better), `_gflops` rates.\n");
+    for p in peers {
+        s.push_str(&format!("\n{}: {}", p.name, p.version));
+    }
+    s.push('\n');
+    s
 }

@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p gradtape-bench -- [--device cpu|vulkan|auto] [--quick]
-//!     [--json PATH] [--compare [--python PY]] [--svg PATH]
+//!     [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH]
 //! ```
 //!
 //! Runs the standard workloads of ../shared/bench/peers.py under the same
@@ -25,10 +25,11 @@ struct Args {
     compare: bool,
     python: Option<String>,
     svg: String,
+    markdown: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { device: Device::Auto, quick: false, json: None, compare: false, python: None, svg: "bench-compare.svg".into() };
+    let mut a = Args { device: Device::Auto, quick: false, json: None, compare: false, python: None, svg: "bench-compare.svg".into(), markdown: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut val = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -46,8 +47,9 @@ fn parse_args() -> Result<Args, String> {
             "--compare" => a.compare = true,
             "--python" => a.python = Some(val("--python")?),
             "--svg" => a.svg = val("--svg")?,
+            "--markdown" => a.markdown = Some(val("--markdown")?),
             "-h" | "--help" => {
-                println!("usage: gradtape-bench [--device cpu|vulkan|auto] [--quick] [--json PATH] [--compare [--python PY]] [--svg PATH]");
+                println!("usage: gradtape-bench [--device cpu|vulkan|auto] [--quick] [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -107,6 +109,14 @@ fn main() {
             Ok(()) => println!("chart: {}", args.svg),
             Err(e) => eprintln!("could not write {}: {e}", args.svg),
         }
+    }
+    if let Some(path) = &args.markdown {
+        let md = compare::markdown(&engine.device_info(), &results, &peers);
+        if let Err(e) = std::fs::write(path, md) {
+            eprintln!("could not write {path}: {e}");
+            std::process::exit(1);
+        }
+        println!("results: {path}");
     }
     if let Some(path) = args.json {
         let obj: serde_json::Map<String, serde_json::Value> = results.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
