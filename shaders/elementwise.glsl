@@ -63,6 +63,16 @@ float pow_f(float a, float b) {
     if (b == 0.0) return 1.0;
     if (isnan(a) || isnan(b)) return a + b;
     if (a == 0.0) return b > 0.0 ? 0.0 : uintBitsToFloat(0x7f800000u);
+    // Small integer powers multiply, exactly where the result is exact
+    // (exp2(b log2 a) makes 3^2 = 9.000001).
+    if (floor(b) == b && abs(b) <= 64.0) {
+        float base = a, r = 1.0;
+        for (uint e = uint(abs(b)); e > 0u; e >>= 1u) {
+            if ((e & 1u) != 0u) r *= base;
+            base *= base;
+        }
+        return b < 0.0 ? 1.0 / r : r;
+    }
     if (a < 0.0) {
         if (floor(b) != b) return nan_t();
         float m = pow(-a, b);

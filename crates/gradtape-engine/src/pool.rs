@@ -11,6 +11,11 @@ use gradtape_core::{DType, Element, HostData};
 const MIN_POOLED: usize = 1 << 12;
 /// Free bytes the pool may hold before it lets buffers go.
 const MAX_POOLED_BYTES: usize = 1 << 30;
+/// Free buffers of one (dtype, length) the pool keeps. Kernels that do not
+/// draw from the pool (gathers, host-made seeds) still give their outputs
+/// back, so without this a steady loop grows the pool by those every step,
+/// up to MAX_POOLED_BYTES, and its memory is never flat.
+const MAX_PER_SIZE: usize = 64;
 
 /// Free host buffers by (dtype, length).
 #[derive(Resource, Default)]
@@ -50,7 +55,11 @@ impl BufferPool {
         if n < MIN_POOLED || self.bytes + bytes > MAX_POOLED_BYTES {
             return;
         }
+        let free = self.free.entry((d.dtype(), n)).or_default();
+        if free.len() >= MAX_PER_SIZE {
+            return;
+        }
         self.bytes += bytes;
-        self.free.entry((d.dtype(), n)).or_default().push(d);
+        free.push(d);
     }
 }

@@ -80,6 +80,10 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
     loop {
         let batch = drops.take();
         if batch.is_empty() {
+            // bevy records every removed component for `RemovedComponents`
+            // readers until the trackers are cleared (an App does it each
+            // frame); without this a long loop grows by those records.
+            world.clear_trackers();
             return;
         }
         let mut n = 0;

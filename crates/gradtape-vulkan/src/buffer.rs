@@ -102,13 +102,6 @@ impl Pool {
         free.bytes += class;
         free.lists.entry((kind, class)).or_default().push(buf);
     }
-
-    /// Frees every pooled buffer (tests of the steady state use this).
-    pub fn clear(&self) {
-        let mut free = self.lock();
-        free.lists.clear();
-        free.bytes = 0;
-    }
 }
 
 pub(crate) struct Pooled {
@@ -217,13 +210,14 @@ pub(crate) fn encode(data: &HostData, dst: &mut [u32]) {
 
 /// Device words back into host values.
 pub(crate) fn decode(dtype: DType, src: &[u32], len: usize) -> HostData {
-    let bytes: &[u8] = bytemuck::cast_slice(src);
+    // 8-byte elements are whole word pairs, low word first (little-endian).
+    let wide = |w: &[u32]| (w[1] as u64) << 32 | w[0] as u64;
     match dtype {
         DType::Bool => HostData::Bool(src[..len].iter().map(|&w| w != 0).collect()),
-        DType::I32 => HostData::I32(bytemuck::pod_collect_to_vec(bytes)),
-        DType::I64 => HostData::I64(bytemuck::pod_collect_to_vec(bytes)),
-        DType::F32 => HostData::F32(bytemuck::pod_collect_to_vec(bytes)),
-        DType::F64 => HostData::F64(bytemuck::pod_collect_to_vec(bytes)),
+        DType::I32 => HostData::I32(bytemuck::cast_slice(&src[..len]).to_vec()),
+        DType::F32 => HostData::F32(bytemuck::cast_slice(&src[..len]).to_vec()),
+        DType::I64 => HostData::I64(src[..2 * len].chunks_exact(2).map(|w| wide(w) as i64).collect()),
+        DType::F64 => HostData::F64(src[..2 * len].chunks_exact(2).map(|w| f64::from_bits(wide(w))).collect()),
     }
 }
 
@@ -235,7 +229,7 @@ mod tests {
     fn size_classes_waste_at_most_a_quarter() {
         for bytes in [1u64, 255, 256, 257, 1000, 4096, 5000, 1 << 20, (1 << 20) + 1, 3 << 26] {
             let c = class_of(bytes);
-            assert!(c >= bytes && c % 4 == 0, "{bytes} -> {c}");
+            assert!(c >= bytes && c.is_multiple_of(4), "{bytes} -> {c}");
             assert!(bytes < 1024 || c as f64 <= bytes as f64 * 1.25, "{bytes} -> {c}");
         }
     }

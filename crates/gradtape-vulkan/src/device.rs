@@ -41,7 +41,6 @@ impl fmt::Display for DeviceInfo {
 pub(crate) struct Inner {
     pub device: Arc<Device>,
     pub queue: Arc<Queue>,
-    pub memory: Arc<StandardMemoryAllocator>,
     pub commands: Arc<StandardCommandBufferAllocator>,
     pub layout: Arc<PipelineLayout>,
     pub pool: Arc<Pool>,
@@ -55,8 +54,16 @@ pub struct VulkanDevice(pub(crate) Arc<Inner>);
 
 static SHARED: OnceLock<std::result::Result<VulkanDevice, Error>> = OnceLock::new();
 
-fn device_err(what: &str, e: impl fmt::Display) -> Error {
-    Error::Device(format!("Vulkan: {what}: {e}"))
+/// The error and its causes: vulkano's `Validated` says only "a
+/// non-validation error occurred" and keeps the reason as its source.
+fn device_err(what: &str, e: impl std::error::Error) -> Error {
+    let mut msg = format!("Vulkan: {what}: {e}");
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        msg.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    Error::Device(msg)
 }
 
 fn type_name(t: PhysicalDeviceType) -> &'static str {
@@ -155,7 +162,6 @@ impl VulkanDevice {
         Ok(VulkanDevice(Arc::new(Inner {
             device,
             queue,
-            memory,
             commands,
             layout,
             pool,
@@ -197,7 +203,7 @@ impl VulkanDevice {
         }
         let (module, spec) = ops::module(self, key)?;
         let entry = module
-            .specialize(spec)
+            .specialize(spec.into_iter().collect())
             .map_err(|e| device_err("bad specialisation constants", e))?
             .entry_point("main")
             .ok_or_else(|| Error::Device("Vulkan: a shader has no main".into()))?;

@@ -141,7 +141,8 @@ pub(crate) fn resolve(shape: &Shape, items: &[Idx]) -> Result<(SliceSpec, Shape,
                 let j = if i < 0 { i + n } else { i };
                 if j < 0 || j >= n {
                     return Err(Error::InvalidArgument(format!(
-                        "slice index {i} of dimension {d} out of bounds. [Op:StridedSlice]"
+                        // TF reports a negative index after adding the dim's size.
+                        "slice index {j} of dimension {d} out of bounds. [Op:StridedSlice]"
                     )));
                 }
                 begin.push(j as usize);
@@ -150,7 +151,7 @@ pub(crate) fn resolve(shape: &Shape, items: &[Idx]) -> Result<(SliceSpec, Shape,
             }
             Idx::Range(s, e, k) => {
                 if k == 0 {
-                    return Err(Error::Value("slice step cannot be zero".into()));
+                    return Err(Error::InvalidArgument(format!("strides[{d}] must be non-zero [Op:StridedSlice]")));
                 }
                 let (b, count) = range_of(s, e, k, n);
                 begin.push(if count == 0 { 0 } else { b as usize });

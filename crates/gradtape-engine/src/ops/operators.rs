@@ -120,6 +120,10 @@ pub fn apply<'a, 'b>(op: BinaryOp, lhs: Operand<'a>, rhs: Operand<'b>) -> Result
             b = b.cast(dt)?;
         }
     }
+    // TF's `_TRUEDIV_TABLE` has no entry for bool.
+    if op == BinaryOp::Div && a.dtype() == DType::Bool && b.dtype() == DType::Bool {
+        return Err(Error::Type("Invalid dtype <dtype: 'bool'> in __truediv__".into()));
+    }
     // Python's `/` on integers is true division in float64.
     if op == BinaryOp::Div && a.dtype() == b.dtype() && !a.dtype().is_float() {
         a = a.cast(DType::F64)?;

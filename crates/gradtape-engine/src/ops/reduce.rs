@@ -89,7 +89,7 @@ impl TryFrom<&Tensor> for Axes {
         if !t.dtype().is_int() {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'Tidx' of {} is not in the list of allowed values: int32, int64",
-                t.dtype()
+                t.dtype().kernel_name()
             )));
         }
         Ok(Axes::List(t.to_f64_vec().into_iter().map(|x| x as i64).collect()))

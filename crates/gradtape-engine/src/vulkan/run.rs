@@ -15,6 +15,7 @@ use super::plan::{plan, Op, Plan, Where};
 use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage};
 use crate::node::Node;
 use crate::op::{self, OpKind};
+use crate::pool::BufferPool;
 
 /// An op output's value on the Vulkan device. Immutable like `Storage`:
 /// an entity's value never changes once computed.
@@ -24,6 +25,7 @@ pub struct DeviceStorage(pub DeviceBuffer);
 /// The Vulkan device of an engine, and its cache of uploaded host buffers.
 #[derive(Resource)]
 pub struct VulkanBackend {
+    /// The device this engine's flushes run on (shared by every engine).
     pub device: VulkanDevice,
     /// Uploads by host buffer identity (`Arc::as_ptr`); the `Weak` keeps the
     /// address from being reused while the entry lives.
@@ -33,6 +35,7 @@ pub struct VulkanBackend {
 }
 
 impl VulkanBackend {
+    /// The backend of an engine on `device`.
     pub fn new(device: VulkanDevice) -> VulkanBackend {
         let fuse = std::env::var("GRADTAPE_VULKAN_FUSE").map_or(true, |v| v != "0");
         VulkanBackend { device, uploads: HashMap::new(), fuse }
@@ -227,8 +230,12 @@ fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) {
             (s.0.clone(), &n.shape)
         })
         .collect();
-    let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype);
+    let mut pool = world.get_resource_mut::<BufferPool>().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype, &mut pool);
     drop(inputs);
+    if let Some(mut p) = world.get_resource_mut::<BufferPool>() {
+        *p = pool;
+    }
     world.entity_mut(op.e).insert(Storage(out));
 }
 

@@ -2,7 +2,6 @@
 //! each compiles its shader's variants, names its op codes, and adds the
 //! `Batch` methods that encode a dispatch's parameter record.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use gradtape_core::{DType, Error, Result};
@@ -65,9 +64,9 @@ pub(crate) enum Shader {
     Fused,
 }
 
-type Loaded = (Arc<ShaderModule>, HashMap<u32, SpecializationConstant>);
+type Loaded = (Arc<ShaderModule>, Vec<(u32, SpecializationConstant)>);
 
-fn u32_spec(values: &[u32]) -> HashMap<u32, SpecializationConstant> {
+fn u32_spec(values: &[u32]) -> Vec<(u32, SpecializationConstant)> {
     values.iter().enumerate().map(|(i, &v)| (i as u32, SpecializationConstant::U32(v))).collect()
 }
 
@@ -79,14 +78,12 @@ pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
         Shader::Reduce(t) => (reduce::load(d, t), u32_spec(&key.spec[..1])),
         Shader::MatMul(t, tm) => (
             matmul::load(d, t, tm),
-            [(0, SpecializationConstant::Bool(key.spec[0] != 0)), (1, SpecializationConstant::Bool(key.spec[1] != 0))]
-                .into_iter()
-                .collect(),
+            vec![(0, SpecializationConstant::Bool(key.spec[0] != 0)), (1, SpecializationConstant::Bool(key.spec[1] != 0))],
         ),
-        Shader::Movement(w) => (movement::load(d, w), HashMap::new()),
-        Shader::Select(w) => (select::load(d, w), HashMap::new()),
+        Shader::Movement(w) => (movement::load(d, w), Vec::new()),
+        Shader::Select(w) => (select::load(d, w), Vec::new()),
         Shader::Cast(wide) => (cast::load(d, wide), u32_spec(&key.spec)),
-        Shader::Fused => (fused::load(d), HashMap::new()),
+        Shader::Fused => (fused::load(d), Vec::new()),
     };
     let module = m.0.map_err(|e| Error::Device(format!("Vulkan: cannot load the {:?} shader: {e}", key.shader)))?;
     Ok((module, m.1))
@@ -180,11 +177,6 @@ impl Rec {
 
     pub fn u(&mut self, v: usize) -> &mut Self {
         self.0.push(v as u32);
-        self
-    }
-
-    pub fn i(&mut self, v: isize) -> &mut Self {
-        self.0.push(v as i32 as u32);
         self
     }
 
