@@ -92,6 +92,12 @@ pub struct TapeEntry {
     pub output: Node,
 }
 
+/// The first device failure of this engine (a lost device, or memory it
+/// could not get mid-flush). Values that existed only on the device are
+/// gone: reading them is this error. The engine goes on on the CPU.
+#[derive(Resource, Default, Clone, Debug)]
+pub struct DeviceFault(pub Option<gradtape_core::Error>);
+
 /// Ops queued for the next flush, in program order.
 #[derive(Resource, Default)]
 pub struct PendingQueue(pub Vec<Entity>);

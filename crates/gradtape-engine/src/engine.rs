@@ -75,6 +75,7 @@ impl Engine {
         world.init_resource::<PendingQueue>();
         world.init_resource::<Stats>();
         world.init_resource::<crate::pool::BufferPool>();
+        world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
         Ok(Engine(Arc::new(EngineInner {
@@ -125,9 +126,19 @@ impl Engine {
     }
 
     /// Runs every queued op and despawns what no handle refers to.
+    ///
+    /// A device failure does not stop the flush; it is kept, and reading a
+    /// value that was lost with the device returns it (see [`Engine::try_flush`]).
     pub fn flush(&self) {
         let mut w = self.lock();
         self.flush_locked(&mut w);
+    }
+
+    /// [`Engine::flush`], then the device failure if one has happened.
+    pub fn try_flush(&self) -> Result<()> {
+        let mut w = self.lock();
+        self.flush_locked(&mut w);
+        w.get_resource::<crate::components::DeviceFault>().and_then(|f| f.0.clone()).map_or(Ok(()), Err)
     }
 
     pub(crate) fn flush_locked(&self, w: &mut World) {

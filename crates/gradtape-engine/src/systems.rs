@@ -34,16 +34,16 @@ pub fn dispatch_pending(world: &mut World) {
             (Some(d), Some(t)) => (d.0.clone(), t.0),
             _ => continue,
         };
-        let inputs: SmallVec<[(Arc<_>, &gradtape_core::Shape); 2]> = pending
+        // An input can lack a value only when a failed device lost it; the
+        // op's value is then lost too, and reading it reports the fault.
+        let Some(inputs) = pending
             .inputs
             .iter()
-            .map(|n| {
-                let s = world
-                    .get::<Storage>(n.entity())
-                    .expect("internal: an op input is computed before the op");
-                (s.0.clone(), &n.shape)
-            })
-            .collect();
+            .map(|n| world.get::<Storage>(n.entity()).map(|s| (s.0.clone(), &n.shape)))
+            .collect::<Option<SmallVec<[(Arc<_>, &gradtape_core::Shape); 2]>>>()
+        else {
+            continue;
+        };
         let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype, &mut pool);
         drop(inputs);
         world.entity_mut(e).insert(Storage(out));

@@ -7,7 +7,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{Dims, ElemType, Pending, PendingQueue, Storage};
+use crate::components::{DeviceFault, Dims, ElemType, Pending, PendingQueue, Storage};
 use crate::engine::Engine;
 use crate::node::{Node, Token};
 use crate::op::OpKind;
@@ -106,19 +106,32 @@ impl Tensor {
         Ok(out)
     }
 
-    /// The value on the host, computing what is pending first.
+    /// The value on the host, computing what is pending first. Panics if
+    /// the value was lost with a failed device; [`Tensor::try_data`] is the
+    /// fallible twin.
     pub fn data(&self) -> Arc<HostData> {
+        self.try_data().unwrap_or_else(|e| panic!("gradtape: {e}"))
+    }
+
+    /// The value on the host, or the device failure that lost it.
+    pub fn try_data(&self) -> Result<Arc<HostData>> {
         let mut w = self.engine.lock();
         if w.get::<Storage>(self.id()).is_none() {
             self.engine.flush_locked(&mut w);
             crate::vulkan::ensure_host(&mut w, self.id());
         }
-        w.get::<Storage>(self.id()).expect("internal: a flushed tensor has storage").0.clone()
+        match w.get::<Storage>(self.id()) {
+            Some(s) => Ok(s.0.clone()),
+            None => Err(w
+                .get_resource::<DeviceFault>()
+                .and_then(|f| f.0.clone())
+                .unwrap_or_else(|| Error::Device("internal: a flushed tensor has no value".into()))),
+        }
     }
 
     /// The elements, row-major, as `T`; an `Err` if `T` is not the dtype.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-        let d = self.data();
+        let d = self.try_data()?;
         T::unwrap_ref(&d).map(|s| s.to_vec()).ok_or_else(|| {
             Error::Type(format!("cannot read a {} tensor as {}", self.dtype(), T::DTYPE))
         })
@@ -143,7 +156,7 @@ impl Tensor {
 
     /// Like [`Tensor::scalar`] for any dtype, converting to f64.
     pub fn item(&self) -> Result<f64> {
-        match self.to_f64_vec().as_slice() {
+        match self.try_data()?.to_f64_vec().as_slice() {
             [x] => Ok(*x),
             _ => Err(Error::Value(format!(
                 "can only convert a tensor of one element to a scalar, not shape {}",
@@ -160,7 +173,11 @@ impl Tensor {
 
 impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format::tensor_repr(&self.data(), self.shape()))
+        match self.try_data() {
+            Ok(d) => f.write_str(&format::tensor_repr(&d, self.shape())),
+            // Display cannot fail with our error; it shows it instead of a value.
+            Err(e) => write!(f, "<tf.Tensor: shape={}, dtype={}, unavailable: {e}>", self.shape().tuple(), self.dtype()),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
-use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage};
+use crate::components::{DeviceFault, Dims, ElemType, Pending, PendingQueue, Stats, Storage};
 use crate::node::Node;
 use crate::op::{self, OpKind};
 use crate::pool::BufferPool;
@@ -32,37 +32,55 @@ pub struct VulkanBackend {
     uploads: HashMap<usize, (Weak<HostData>, DeviceBuffer)>,
     /// `GRADTAPE_VULKAN_FUSE=0` turns fusion off (to compare, or to debug).
     fuse: bool,
+    /// Makes the next submit fail as a lost device would (see `fail_next_submit`).
+    fail_next: bool,
 }
 
 impl VulkanBackend {
     /// The backend of an engine on `device`.
     pub fn new(device: VulkanDevice) -> VulkanBackend {
         let fuse = std::env::var("GRADTAPE_VULKAN_FUSE").map_or(true, |v| v != "0");
-        VulkanBackend { device, uploads: HashMap::new(), fuse }
+        VulkanBackend { device, uploads: HashMap::new(), fuse, fail_next: false }
+    }
+
+    /// Makes the next submit fail with a device error, as a lost device
+    /// does: a fault-injection hook, since no test can lose a real device.
+    pub fn fail_next_submit(&mut self) {
+        self.fail_next = true;
     }
 }
 
-fn fatal(what: &str, e: gradtape_core::Error) -> ! {
-    // The device failed mid-flush (lost, or out of host memory): queued
-    // results cannot be produced and the flush has no error channel.
-    panic!("gradtape: the Vulkan device failed while {what}: {e}")
+/// A device failure mid-flush (lost, or out of memory): values that were
+/// only on the device are gone. The error is kept for whoever reads them,
+/// and the engine drops its device and goes on on the CPU.
+fn fail(world: &mut World, what: &str, e: gradtape_core::Error) {
+    let err = gradtape_core::Error::Device(format!("the Vulkan device failed while {what}: {}", e.message()));
+    eprintln!("gradtape: {err}; this engine continues on the CPU");
+    let mut fault = world.resource_mut::<DeviceFault>();
+    if fault.0.is_none() {
+        fault.0 = Some(err);
+    }
+    world.remove_resource::<VulkanBackend>();
 }
 
 struct Flush {
     dev: VulkanDevice,
     batch: Batch,
     submits: u64,
+    fail_next: bool,
 }
 
 impl Flush {
     /// Submits what is recorded so far (before a CPU op reads its results).
-    fn split(&mut self) {
+    fn split(&mut self) -> Result<()> {
         let full = std::mem::replace(&mut self.batch, self.dev.batch());
-        match full.submit() {
-            Ok(true) => self.submits += 1,
-            Ok(false) => {}
-            Err(e) => fatal("running a batch", e),
+        if std::mem::take(&mut self.fail_next) {
+            return Err(gradtape_core::Error::Device("device lost (injected)".into()));
         }
+        if full.submit()? {
+            self.submits += 1;
+        }
+        Ok(())
     }
 }
 
@@ -81,33 +99,43 @@ pub fn dispatch(world: &mut World) {
         let (shape, dtype) = (d.0.clone(), t.0);
         ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape, dtype });
     }
-    let (dev, fuse) = {
+    let (dev, fuse, fail_next) = {
         let mut be = world.resource_mut::<VulkanBackend>();
         be.uploads.retain(|_, (w, _)| w.strong_count() > 0);
-        (be.device.clone(), be.fuse)
+        (be.device.clone(), be.fuse, std::mem::take(&mut be.fail_next))
     };
     let plan = plan(&ops, &dev, fuse);
-    let mut f = Flush { batch: dev.batch(), dev, submits: 0 };
+    let mut f = Flush { batch: dev.batch(), dev, submits: 0, fail_next };
+    if let Err(e) = run_all(world, &mut f, &ops, &plan) {
+        fail(world, "running a batch", e);
+    }
+    let mut stats = world.resource_mut::<Stats>();
+    stats.flushes += 1;
+    stats.dispatched += ops.len() as u64;
+    stats.submits += f.submits;
+}
+
+fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<()> {
     let mut done = vec![false; ops.len()];
     for i in 0..ops.len() {
         if done[i] {
             continue;
         }
         match plan.at[i] {
-            Where::Cpu => run_cpu(world, &mut f, &ops[i]),
+            Where::Cpu => run_cpu(world, f, &ops[i])?,
             Where::Share => share(world, &ops[i]),
             Where::Device => {
-                if let Err(e) = run_device(world, &mut f, &ops[i]) {
+                if let Err(e) = run_device(world, f, &ops[i]) {
                     debug_fallback(&ops[i], &e);
-                    run_cpu(world, &mut f, &ops[i]);
+                    run_cpu(world, f, &ops[i])?;
                 }
             }
             Where::Chain(c) => {
                 let members = &plan.chains[c];
-                if let Err(e) = run_chain(world, &mut f, &ops, &plan, members) {
+                if let Err(e) = run_chain(world, f, ops, plan, members) {
                     debug_fallback(&ops[i], &e);
                     for &m in members {
-                        run_cpu(world, &mut f, &ops[m]);
+                        run_cpu(world, f, &ops[m])?;
                     }
                 }
                 for &m in members {
@@ -117,11 +145,7 @@ pub fn dispatch(world: &mut World) {
         }
         done[i] = true;
     }
-    f.split();
-    let mut stats = world.resource_mut::<Stats>();
-    stats.flushes += 1;
-    stats.dispatched += ops.len() as u64;
-    stats.submits += f.submits;
+    f.split()
 }
 
 fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
@@ -213,13 +237,11 @@ fn share(world: &mut World, op: &Op) {
     }
 }
 
-fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) {
+fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
     if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).is_none()) {
-        f.split();
+        f.split()?;
         for n in &op.inputs {
-            if let Err(e) = download(world, n.entity()) {
-                fatal("reading a result back", e);
-            }
+            download(world, n.entity())?;
         }
     }
     let inputs: SmallVec<[(Arc<HostData>, &Shape); 2]> = op
@@ -237,6 +259,7 @@ fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) {
         *p = pool;
     }
     world.entity_mut(op.e).insert(Storage(out));
+    Ok(())
 }
 
 /// Downloads `e`'s device value into host `Storage` (no-op when it has one).
@@ -261,6 +284,6 @@ pub fn ensure_host(world: &mut World, e: Entity) {
         return;
     }
     if let Err(err) = download(world, e) {
-        fatal("reading a result back", err);
+        fail(world, "reading a result back", err);
     }
 }
