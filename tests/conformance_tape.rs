@@ -2,21 +2,10 @@
 //! `with tape:` block is `tape.record(|t| ...)`, or `start()`/`stop()` where
 //! a case needs statements after the block.
 
+mod common;
+
+use common::{assert_err, repr, scalar};
 use gradtape::*;
-
-fn repr(t: &Option<Tensor>) -> String {
-    t.as_ref().map_or_else(|| "None".to_string(), |t| t.to_string())
-}
-
-fn scalar(v: f32) -> String {
-    format!("<tf.Tensor: shape=(), dtype=float32, numpy={v:?}>")
-}
-
-fn err_contains<T: std::fmt::Debug>(r: Result<T>, kind: &str, core: &str) {
-    let e = r.expect_err("TF raises here");
-    assert_eq!(e.kind(), kind, "{e}");
-    assert!(e.to_string().contains(core), "\n got: {e}\nwant: {core}");
-}
 
 #[test]
 fn tape_doc_nested_second_order() -> Result<()> {
@@ -158,7 +147,7 @@ fn tape_stop_recording_doc() -> Result<()> {
 #[test]
 fn tape_stop_recording_not_entered() {
     let t = GradientTape::new();
-    err_contains(t.stop_recording().map(|_| ()), "RuntimeError", "Trying to stop recording a tape which is not recording.");
+    assert_err(t.stop_recording().map(|_| ()), "RuntimeError", "Trying to stop recording a tape which is not recording.");
 }
 
 #[test]
@@ -166,7 +155,7 @@ fn tape_stop_recording_after_exit() -> Result<()> {
     // SEMANTICS.md §4: a tape whose block already exited says ValueError.
     let t = GradientTape::new();
     t.record(|_| Ok(()))?;
-    err_contains(t.stop_recording().map(|_| ()), "ValueError", "Tape is not recording.");
+    assert_err(t.stop_recording().map(|_| ()), "ValueError", "Tape is not recording.");
     Ok(())
 }
 
@@ -282,7 +271,7 @@ fn tape_reenter_context() -> Result<()> {
 fn tape_reenter_while_recording_is_an_error() -> Result<()> {
     let g = GradientTape::new();
     g.record(|g| {
-        err_contains(g.start(), "ValueError", "Tape is still recording, This can happen if you try to re-enter an already-active tape.");
+        assert_err(g.start(), "ValueError", "Tape is still recording, This can happen if you try to re-enter an already-active tape.");
         Ok(())
     })
 }

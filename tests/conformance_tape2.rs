@@ -1,21 +1,10 @@
 //! Golden TensorFlow 2.21 cases of the `tape` area (continued) and of the
 //! `jacobian` area, translated.
 
+mod common;
+
+use common::{assert_err, repr, scalar};
 use gradtape::*;
-
-fn repr(t: &Option<Tensor>) -> String {
-    t.as_ref().map_or_else(|| "None".to_string(), |t| t.to_string())
-}
-
-fn scalar(v: f32) -> String {
-    format!("<tf.Tensor: shape=(), dtype=float32, numpy={v:?}>")
-}
-
-fn err_contains<T: std::fmt::Debug>(r: Result<T>, kind: &str, core: &str) {
-    let e = r.expect_err("TF raises here");
-    assert_eq!(e.kind(), kind, "{e}");
-    assert!(e.to_string().contains(core), "\n got: {e}\nwant: {core}");
-}
 
 fn l<'a>(v: Vec<Nest<&'a dyn Differentiable>>) -> Nest<&'a dyn Differentiable> {
     Nest::List(v)
@@ -159,7 +148,7 @@ fn tape_unconnected_zero_variable() -> Result<()> {
 
 #[test]
 fn tape_unconnected_bad_value() {
-    err_contains("nonsense".parse::<Unconnected>(), "ValueError", "Unknown value for unconnected_gradients: 'nonsense'");
+    assert_err("nonsense".parse::<Unconnected>(), "ValueError", "Unknown value for unconnected_gradients: 'nonsense'");
     assert_eq!("zero".parse::<Unconnected>().ok(), Some(Unconnected::Zero));
 }
 

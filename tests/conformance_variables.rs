@@ -1,13 +1,10 @@
 //! Golden TensorFlow 2.21 cases of the `variable` area, translated.
 //! Each test names its case id; the expected text is TF's own repr or message.
 
-use gradtape::*;
+mod common;
 
-fn err_contains<T: std::fmt::Debug>(r: Result<T>, kind: &str, core: &str) {
-    let e = r.expect_err("TF raises here");
-    assert_eq!(e.kind(), kind, "{e}");
-    assert!(e.to_string().contains(core), "\n got: {e}\nwant: {core}");
-}
+use common::{assert_err};
+use gradtape::*;
 
 #[test]
 fn var_from_list_repr() -> Result<()> {
@@ -128,7 +125,7 @@ fn var_slice_assign() -> Result<()> {
 #[test]
 fn var_assign_shape_mismatch() -> Result<()> {
     let v = Variable::new([1., 2., 3.])?;
-    err_contains(
+    assert_err(
         v.assign([1., 2.]),
         "ValueError",
         "Cannot assign value to variable ' Variable:0': Shape mismatch.The variable shape (3,), and the assigned value shape (2,) are incompatible.",
@@ -141,7 +138,7 @@ fn var_assign_shape_mismatch() -> Result<()> {
 #[test]
 fn var_assign_dtype_mismatch() -> Result<()> {
     let v = Variable::new([1, 2])?;
-    err_contains(v.assign([1.5, 2.5]), "TypeError", "Cannot convert [1.5, 2.5] to EagerTensor of dtype int32");
+    assert_err(v.assign([1.5, 2.5]), "TypeError", "Cannot convert [1.5, 2.5] to EagerTensor of dtype int32");
     assert_eq!(v.to_vec::<i32>()?, vec![1, 2]);
     Ok(())
 }

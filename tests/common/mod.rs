@@ -57,3 +57,13 @@ pub fn assert_err<T: std::fmt::Debug>(res: Result<T>, error_type: &str, core: &s
     assert!(text.contains(core), "error text {text:?}\ndoes not contain {core:?}");
     err
 }
+
+/// A gradient's repr, or `None` as Python prints a missing gradient.
+pub fn repr(t: &Option<Tensor>) -> String {
+    t.as_ref().map_or_else(|| "None".to_string(), |t| t.to_string())
+}
+
+/// TF's repr of a float32 scalar `v`.
+pub fn scalar(v: f32) -> String {
+    format!("<tf.Tensor: shape=(), dtype=float32, numpy={v:?}>")
+}
