@@ -259,12 +259,11 @@ impl Variable {
 
     /// The value's elements as `T`.
     pub fn to_vec<T: gradtape_core::Element>(&self) -> Result<Vec<T>> {
-        self.read_untracked().to_vec()
-    }
-
-    /// A snapshot that no tape sees.
-    fn read_untracked(&self) -> Tensor {
-        Tensor::from_data(&self.engine, (*self.storage()).clone(), self.shape().clone())
+        // Straight from the buffer: a host read is no op, so no tape sees it.
+        let data = self.storage();
+        T::unwrap_ref(&data).map(<[T]>::to_vec).ok_or_else(|| {
+            Error::Type(format!("cannot read a {} variable as {}", self.dtype(), T::DTYPE))
+        })
     }
 }
 
