@@ -1,10 +1,14 @@
-//! Device faults are errors, never panics: no device, and a device that
-//! fails mid-flush (lost), leave an `Err` for what was lost, the same
-//! engine going on on the CPU, and CPU engines untouched.
+//! Device faults are errors, never panics: no device is an `Err`; a device
+//! that fails mid-flush (lost) leaves an `Err` for what was lost, the same
+//! engine going on on the CPU, and CPU engines untouched; a device out of
+//! memory makes the ops that needed the memory (and what was fused into
+//! the same dispatch, and what is computed from them) an `Err`, and the
+//! device stays in use.
 //!
 //! No test can lose a real device, so the mid-flush failure goes through
 //! `VulkanBackend::fail_next_submit`, which makes the next submit fail the
-//! way a lost device's does.
+//! way a lost device's does; `fail_next_allocation` does the same for a
+//! full device.
 
 #![cfg(feature = "vulkan")]
 
@@ -66,4 +70,30 @@ fn child_opens_without_a_driver() {
     }
     let cpu = Engine::new(Device::Auto).expect("auto falls back to the CPU");
     assert_eq!(cpu.device_info(), "cpu");
+}
+
+#[test]
+fn device_memory_exhausted_is_an_err_for_what_needed_it() -> Result<()> {
+    let Ok(e) = Engine::new(Device::Vulkan) else {
+        eprintln!("skipped: no Vulkan device");
+        return Ok(());
+    };
+    let x = e.constant([1.0, 2.0, 3.0])?;
+    e.with_world(|w| {
+        if let Some(mut be) = w.get_resource_mut::<VulkanBackend>() {
+            be.fail_next_allocation();
+        }
+    });
+    let y = (&x * 2)?; // its output buffer cannot be had
+    let z = (&y + 1)?; // computed from it: failed too (and fused with y into one dispatch)
+    let w = x.reduce_sum(Axes::All, false)?; // independent, in the same flush: fine
+    let err = z.to_vec::<f32>().expect_err("y's buffer could not be allocated");
+    assert!(matches!(err, Error::ResourceExhausted(_)), "{err}");
+    assert!(matches!(y.to_vec::<f32>(), Err(Error::ResourceExhausted(_))));
+    assert_eq!(w.to_vec::<f32>()?, vec![6.0]);
+    // The device is still in use, and the failure did not stick.
+    assert!(e.try_flush().is_ok());
+    assert_eq!((&x * 3)?.to_vec::<f32>()?, vec![3.0, 6.0, 9.0]);
+    assert!(e.device_info().starts_with("vulkan"));
+    Ok(())
 }

@@ -92,6 +92,12 @@ pub struct TapeEntry {
     pub output: Node,
 }
 
+/// An op whose value could not be made (the device ran out of memory for
+/// it); reading it, or anything computed from it, is this error.
+#[derive(Component, Clone, Debug)]
+#[component(storage = "SparseSet")]
+pub struct Failed(pub gradtape_core::Error);
+
 /// The first device failure of this engine (a lost device, or memory it
 /// could not get mid-flush). Values that existed only on the device are
 /// gone: reading them is this error. The engine goes on on the CPU.

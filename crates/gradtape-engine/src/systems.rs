@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bevy_ecs::prelude::*;
 use smallvec::SmallVec;
 
-use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage, Tape, Watched};
+use crate::components::{Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage, Tape, Watched};
 use crate::node::DropQueue;
 use gradtape_core::HostData;
 
@@ -42,6 +42,10 @@ pub fn dispatch_pending(world: &mut World) {
             .map(|n| world.get::<Storage>(n.entity()).map(|s| (s.0.clone(), &n.shape)))
             .collect::<Option<SmallVec<[(Arc<_>, &gradtape_core::Shape); 2]>>>()
         else {
+            // What a failed op would have fed stays failed, with its error.
+            if let Some(f) = pending.inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
+                world.entity_mut(e).insert(f);
+            }
             continue;
         };
         let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype, &mut pool);

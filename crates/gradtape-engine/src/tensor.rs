@@ -7,7 +7,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{DeviceFault, Dims, ElemType, Pending, PendingQueue, Storage};
+use crate::components::{DeviceFault, Dims, Failed, ElemType, Pending, PendingQueue, Storage};
 use crate::engine::Engine;
 use crate::node::{Node, Token};
 use crate::op::OpKind;
@@ -122,6 +122,7 @@ impl Tensor {
         }
         match w.get::<Storage>(self.id()) {
             Some(s) => Ok(s.0.clone()),
+            None if w.get::<Failed>(self.id()).is_some() => Err(w.get::<Failed>(self.id()).map(|f| f.0.clone()).expect("internal: checked")),
             None => Err(w
                 .get_resource::<DeviceFault>()
                 .and_then(|f| f.0.clone())

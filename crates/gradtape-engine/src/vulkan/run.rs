@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
-use crate::components::{DeviceFault, Dims, ElemType, Pending, PendingQueue, Stats, Storage};
+use crate::components::{DeviceFault, Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage};
 use crate::node::Node;
 use crate::op::{self, OpKind};
 use crate::pool::BufferPool;
@@ -34,19 +34,27 @@ pub struct VulkanBackend {
     fuse: bool,
     /// Makes the next submit fail as a lost device would (see `fail_next_submit`).
     fail_next: bool,
+    /// Makes the next output allocation fail as a full device would.
+    oom_next: bool,
 }
 
 impl VulkanBackend {
     /// The backend of an engine on `device`.
     pub fn new(device: VulkanDevice) -> VulkanBackend {
         let fuse = std::env::var("GRADTAPE_VULKAN_FUSE").map_or(true, |v| v != "0");
-        VulkanBackend { device, uploads: HashMap::new(), fuse, fail_next: false }
+        VulkanBackend { device, uploads: HashMap::new(), fuse, fail_next: false, oom_next: false }
     }
 
     /// Makes the next submit fail with a device error, as a lost device
     /// does: a fault-injection hook, since no test can lose a real device.
     pub fn fail_next_submit(&mut self) {
         self.fail_next = true;
+    }
+
+    /// Makes the next output allocation fail as on a device out of memory:
+    /// a fault-injection hook, like `fail_next_submit`.
+    pub fn fail_next_allocation(&mut self) {
+        self.oom_next = true;
     }
 }
 
@@ -121,21 +129,41 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
         if done[i] {
             continue;
         }
+        if let Some(failed) = ops[i].inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
+            // What a failed op would have fed stays failed, with its error.
+            world.entity_mut(ops[i].e).insert(failed);
+            done[i] = true;
+            continue;
+        }
         match plan.at[i] {
             Where::Cpu => run_cpu(world, f, &ops[i])?,
             Where::Share => share(world, &ops[i]),
-            Where::Device => {
-                if let Err(e) = run_device(world, f, &ops[i]) {
+            Where::Device => match run_device(world, f, &ops[i]) {
+                Ok(()) => {}
+                // The device is full: this op's value is an error, and the
+                // rest of the flush goes on.
+                Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
+                    world.entity_mut(ops[i].e).insert(Failed(e));
+                }
+                Err(e) => {
                     debug_fallback(&ops[i], &e);
                     run_cpu(world, f, &ops[i])?;
                 }
-            }
+            },
             Where::Chain(c) => {
                 let members = &plan.chains[c];
-                if let Err(e) = run_chain(world, f, ops, plan, members) {
-                    debug_fallback(&ops[i], &e);
-                    for &m in members {
-                        run_cpu(world, f, &ops[m])?;
+                match run_chain(world, f, ops, plan, members) {
+                    Ok(()) => {}
+                    Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
+                        for &m in members {
+                            world.entity_mut(ops[m].e).insert(Failed(e.clone()));
+                        }
+                    }
+                    Err(e) => {
+                        debug_fallback(&ops[i], &e);
+                        for &m in members {
+                            run_cpu(world, f, &ops[m])?;
+                        }
                     }
                 }
                 for &m in members {
@@ -159,6 +187,9 @@ fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<Device
     if let Some(d) = world.get::<DeviceStorage>(n.entity()) {
         return Ok(d.0.clone());
     }
+    if let Some(failed) = world.get::<Failed>(n.entity()) {
+        return Err(failed.0.clone());
+    }
     let host = world
         .get::<Storage>(n.entity())
         .expect("internal: an op input is computed before the op")
@@ -176,10 +207,18 @@ fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<Device
     Ok(buf)
 }
 
+/// An output buffer (ResourceExhausted when the device is full).
+fn alloc(world: &mut World, f: &mut Flush, dtype: gradtape_core::DType, n: usize) -> Result<DeviceBuffer> {
+    if std::mem::take(&mut world.resource_mut::<VulkanBackend>().oom_next) {
+        return Err(gradtape_core::Error::ResourceExhausted("OOM when allocating a Vulkan buffer (injected)".into()));
+    }
+    f.batch.alloc(dtype, n)
+}
+
 fn run_device(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
     let x: SmallVec<[DeviceBuffer; 3]> =
         op.inputs.iter().map(|n| device_input(world, &mut f.batch, n)).collect::<Result<_>>()?;
-    let out = f.batch.alloc(op.dtype, op.shape.numel())?;
+    let out = alloc(world, f, op.dtype, op.shape.numel())?;
     lower::record(&mut f.batch, op, &x, &out)?;
     world.entity_mut(op.e).insert(DeviceStorage(out));
     Ok(())
@@ -214,7 +253,7 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
         .ok_or_else(full)?;
         regs.insert(op.e, r);
         if plan.store[m] {
-            let buf = f.batch.alloc(op.dtype, n)?;
+            let buf = alloc(world, f, op.dtype, n)?;
             prog.output(r, &buf);
             outs.push((op.e, buf));
         }
@@ -238,6 +277,10 @@ fn share(world: &mut World, op: &Op) {
 }
 
 fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
+    if let Some(failed) = op.inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
+        world.entity_mut(op.e).insert(failed);
+        return Ok(());
+    }
     if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).is_none()) {
         f.split()?;
         for n in &op.inputs {
