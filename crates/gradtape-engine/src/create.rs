@@ -17,12 +17,8 @@ impl Engine {
     /// `tf.constant(value, dtype=dtype)`.
     pub fn constant_with(&self, value: impl IntoLiteral, dtype: DType) -> Result<Tensor> {
         let lit = value.into_literal()?;
-        if let Some((dt, repr)) = &lit.tensor_dtype {
-            if *dt != dtype {
-                return Err(Error::Type(format!(
-                    "Cannot convert a list containing a tensor of dtype <dtype: '{dt}'> to <dtype: '{dtype}'> (Tensor is: {repr})"
-                )));
-            }
+        if let Some(t) = lit.tensor.as_ref().filter(|t| t.dtype() != dtype) {
+            return Err(crate::literal::list_dtype_error(t, dtype));
         }
         Ok(Tensor::from_data(self, lit.to_data(dtype)?, lit.shape))
     }

@@ -9,6 +9,14 @@ use gradtape_core::{DType, Error, HostData, Result, Shape};
 
 use crate::Tensor;
 
+/// TF's error for a list holding tensor `t` packed as `to`.
+pub(crate) fn list_dtype_error(t: &Tensor, to: DType) -> Error {
+    Error::Type(format!(
+        "Cannot convert a list containing a tensor of dtype <dtype: '{}'> to <dtype: '{to}'> (Tensor is: {t})",
+        t.dtype()
+    ))
+}
+
 /// One element of a literal.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
@@ -27,9 +35,9 @@ pub struct Literal {
     pub shape: Shape,
     /// The elements, row-major.
     pub values: Vec<Scalar>,
-    /// The dtype forced by a tensor inside the list (TF packs such lists),
-    /// with that tensor's repr for the error message.
-    pub(crate) tensor_dtype: Option<(DType, String)>,
+    /// A tensor inside the list (TF packs such lists): its dtype decides the
+    /// list's, and a conflict's message shows it (formatted only then).
+    pub(crate) tensor: Option<Tensor>,
 }
 
 /// Anything `constant` accepts.
@@ -40,27 +48,22 @@ pub trait IntoLiteral {
 
 impl Literal {
     fn scalar(s: Scalar) -> Literal {
-        Literal { shape: Shape::scalar(), values: vec![s], tensor_dtype: None }
+        Literal { shape: Shape::scalar(), values: vec![s], tensor: None }
     }
 
     /// Packs equal-shaped parts along a new leading axis.
     pub fn pack(parts: Vec<Literal>) -> Result<Literal> {
         let inner = parts.first().map(|p| p.shape.clone()).unwrap_or_default();
-        let mut tensor_dtype: Option<(DType, String)> = None;
+        let mut tensor: Option<Tensor> = None;
         let mut values = Vec::new();
         for p in parts.iter() {
             if p.shape != inner {
                 return Err(Error::Value("Can't convert non-rectangular Python sequence to Tensor.".into()));
             }
-            if let Some((dt, repr)) = &p.tensor_dtype {
-                match &tensor_dtype {
-                    None => tensor_dtype = Some((*dt, repr.clone())),
-                    Some((first, _)) if first != dt => {
-                        return Err(Error::Type(format!(
-                            "Cannot convert a list containing a tensor of dtype <dtype: '{}'> to <dtype: '{}'> (Tensor is: {})",
-                            dt, first, repr
-                        )))
-                    }
+            if let Some(t) = &p.tensor {
+                match &tensor {
+                    None => tensor = Some(t.clone()),
+                    Some(first) if first.dtype() != t.dtype() => return Err(list_dtype_error(t, first.dtype())),
                     Some(_) => {}
                 }
             }
@@ -68,14 +71,14 @@ impl Literal {
         }
         let mut dims = vec![parts.len()];
         dims.extend_from_slice(inner.dims());
-        Ok(Literal { shape: Shape::from(dims), values, tensor_dtype })
+        Ok(Literal { shape: Shape::from(dims), values, tensor })
     }
 
     /// TF's inferred dtype: a tensor's inside the list, else float32 if any
     /// float, else int32 (int64 when a value does not fit), else bool.
     pub fn inferred_dtype(&self) -> DType {
-        if let Some((dt, _)) = &self.tensor_dtype {
-            return *dt;
+        if let Some(t) = &self.tensor {
+            return t.dtype();
         }
         let mut dt = DType::Bool;
         for v in &self.values {
@@ -196,7 +199,7 @@ impl IntoLiteral for std::ops::Range<i32> {
 impl IntoLiteral for std::ops::Range<i64> {
     fn into_literal(self) -> Result<Literal> {
         let v: Vec<Scalar> = self.map(Scalar::Int).collect();
-        Ok(Literal { shape: Shape::new(&[v.len()]), values: v, tensor_dtype: None })
+        Ok(Literal { shape: Shape::new(&[v.len()]), values: v, tensor: None })
     }
 }
 
@@ -212,7 +215,7 @@ impl IntoLiteral for &Tensor {
             HostData::F32(v) => v.iter().map(|&x| Scalar::Float(x as f64)).collect(),
             HostData::F64(v) => v.iter().map(|&x| Scalar::Float(x)).collect(),
         };
-        Ok(Literal { shape: self.shape().clone(), values, tensor_dtype: Some((self.dtype(), self.to_string())) })
+        Ok(Literal { shape: self.shape().clone(), values, tensor: Some(self.clone()) })
     }
 }
 

@@ -21,40 +21,49 @@ pub fn broadcast_strides(input: &Shape, out: &Shape) -> Strides {
         .collect()
 }
 
-/// Calls `f(out_index, src_offset)` for each output element in row-major order.
+/// Calls `f(src_offset)` for each output element in row-major order.
 #[inline]
 pub(crate) fn for_each_offset(offset: usize, strides: &[isize], out: &[usize], mut f: impl FnMut(usize)) {
+    for_each_pair(offset, strides, strides, out, |p, _| f(p));
+}
+
+/// Calls `f(a_offset, b_offset)` for each output element in row-major
+/// order, walking two stride sets at once (an odometer over the outer dims).
+#[inline]
+fn for_each_pair(offset: usize, sa: &[isize], sb: &[isize], out: &[usize], mut f: impl FnMut(usize, usize)) {
     let n: usize = out.iter().product();
     if n == 0 {
         return;
     }
     let r = out.len();
     if r == 0 {
-        f(offset);
+        f(offset, 0);
         return;
     }
     let inner = out[r - 1];
-    let inner_stride = strides[r - 1];
+    let (ia, ib) = (sa[r - 1], sb[r - 1]);
     let mut idx: SmallVec<[usize; 6]> = SmallVec::from_elem(0, r);
-    let mut base = offset as isize;
+    let (mut base_a, mut base_b) = (offset as isize, 0isize);
     let mut done = 0;
     while done < n {
-        let mut p = base;
+        let (mut pa, mut pb) = (base_a, base_b);
         for _ in 0..inner {
-            f(p as usize);
-            p += inner_stride;
+            f(pa as usize, pb as usize);
+            pa += ia;
+            pb += ib;
         }
         done += inner;
-        // Odometer over the outer dims.
         let mut d = r - 1;
         while d > 0 {
             d -= 1;
             idx[d] += 1;
-            base += strides[d];
+            base_a += sa[d];
+            base_b += sb[d];
             if idx[d] < out[d] {
                 break;
             }
-            base -= strides[d] * out[d] as isize;
+            base_a -= sa[d] * out[d] as isize;
+            base_b -= sb[d] * out[d] as isize;
             idx[d] = 0;
         }
     }
@@ -89,14 +98,8 @@ pub fn zip<A: Copy, B: Copy, O>(
     }
     let ta = broadcast_strides(sa, out);
     let tb = broadcast_strides(sb, out);
-    let mut ia = Vec::with_capacity(out.numel());
-    for_each_offset(0, &ta, out.dims(), |p| ia.push(p as u32));
     let mut v = Vec::with_capacity(out.numel());
-    let mut k = 0;
-    for_each_offset(0, &tb, out.dims(), |p| {
-        v.push(f(a[ia[k] as usize], b[p]));
-        k += 1;
-    });
+    for_each_pair(0, &ta, &tb, out.dims(), |pa, pb| v.push(f(a[pa], b[pb])));
     v
 }
 

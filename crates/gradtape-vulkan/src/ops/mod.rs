@@ -23,6 +23,26 @@ pub mod unary;
 /// Compiles one shader file once per set of defines, each into its own
 /// module with a `load(device)` function.
 macro_rules! variants {
+    // The common case: one variant per element type (bool runs as int32),
+    // and the `load` that picks it.
+    (dtypes: $path:tt) => {
+        super::variants!(
+            $path,
+            dt_f32 => [("DT_F32", "1")],
+            dt_f64 => [("DT_F64", "1")],
+            dt_i32 => [("DT_I32", "1")],
+            dt_i64 => [("DT_I64", "1")],
+        );
+
+        pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
+            match t {
+                DType::F32 => dt_f32::load(d),
+                DType::F64 => dt_f64::load(d),
+                DType::I32 | DType::Bool => dt_i32::load(d),
+                DType::I64 => dt_i64::load(d),
+            }
+        }
+    };
     ($path:tt, $($name:ident => [$(($k:tt, $v:tt)),*]),* $(,)?) => {
         $(
             #[allow(clippy::all)]

@@ -25,22 +25,7 @@ const FEW_OUTPUTS: usize = 2048;
 /// Elements one workgroup of the first pass reduces, at least.
 const PER_GROUP: usize = 4096;
 
-super::variants!(
-    "../../shaders/reduce.comp",
-    dt_f32 => [("DT_F32", "1")],
-    dt_f64 => [("DT_F64", "1")],
-    dt_i32 => [("DT_I32", "1")],
-    dt_i64 => [("DT_I64", "1")],
-);
-
-pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
-    match t {
-        DType::F32 => dt_f32::load(d),
-        DType::F64 => dt_f64::load(d),
-        DType::I32 | DType::Bool => dt_i32::load(d),
-        DType::I64 => dt_i64::load(d),
-    }
-}
+super::variants!(dtypes: "../../shaders/reduce.comp");
 
 /// Whether the shader reduces `dtype` with `op` over `k` elements per
 /// output (the mean of nothing, NaN on the CPU, is left to it).

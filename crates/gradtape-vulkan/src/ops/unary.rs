@@ -24,22 +24,7 @@ pub const TANH: u32 = 9;
 pub const SIGMOID: u32 = 10;
 pub const RELU: u32 = 11;
 
-super::variants!(
-    "../../shaders/unary.comp",
-    dt_f32 => [("DT_F32", "1")],
-    dt_f64 => [("DT_F64", "1")],
-    dt_i32 => [("DT_I32", "1")],
-    dt_i64 => [("DT_I64", "1")],
-);
-
-pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
-    match t {
-        DType::F32 => dt_f32::load(d),
-        DType::F64 => dt_f64::load(d),
-        DType::I32 | DType::Bool => dt_i32::load(d),
-        DType::I64 => dt_i64::load(d),
-    }
-}
+super::variants!(dtypes: "../../shaders/unary.comp");
 
 /// Whether the shader has `op` for `dtype`: GLSL has no float64
 /// transcendentals, and the float-only ops have no integer case.
