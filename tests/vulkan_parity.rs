@@ -240,8 +240,27 @@ fn matmuls() {
             });
         }
     }
-    // Enough tiles for the big-tile kernel.
-    check("matmul big tiles", &[f32s(&[32, 256, 256]), f32s(&[32, 256, 256])], |x| x[0].matmul(&x[1]));
+    // float32 rows of whole vec4s take the vec4 kernel (ops/matmul.rs
+    // `kernel`): every transpose, tiles cut at both edges (m = 68, n = 132
+    // are not multiples of the 64 tile), and broadcast batch dims.
+    for (sa, sb, ta, tb) in [
+        (&[8, 12][..], &[12, 16][..], false, false),
+        (&[12, 8][..], &[12, 16][..], true, false),
+        (&[8, 12][..], &[16, 12][..], false, true),
+        (&[12, 8][..], &[16, 12][..], true, true),
+        (&[68, 20][..], &[20, 132][..], false, false),
+        (&[20, 68][..], &[132, 20][..], true, true),
+        (&[2, 1, 4, 8][..], &[3, 8, 12][..], false, false),
+    ] {
+        check(&format!("matmul vec4 {sa:?} {sb:?} {ta} {tb}"), &[f32s(sa), f32s(sb)], |x| x[0].matmul_t(&x[1], ta, tb));
+    }
+    // 256 tiles of 128 x 128: the big register block, vec4 and not (k = 9,
+    // n = 129 split vec4s).
+    check("matmul big tiles vec4", &[f32s(&[256, 128, 8]), f32s(&[256, 8, 128])], |x| x[0].matmul(&x[1]));
+    check("matmul big tiles vec4 transposed", &[f32s(&[256, 8, 128]), f32s(&[256, 128, 8])], |x| {
+        x[0].matmul_t(&x[1], true, true)
+    });
+    check("matmul big tiles", &[f32s(&[256, 127, 9]), f32s(&[256, 9, 129])], |x| x[0].matmul(&x[1]));
     check("matmul of transposed views", &[f32s(&[6, 4]), f32s(&[5, 6])], |x| x[0].t()?.matmul(&x[1].t()?));
 }
 

@@ -1,8 +1,11 @@
-//! `shaders/matmul.comp`: batched, tiled matrix products.
+//! `shaders/matmul.comp` and `shaders/matmul_vec4.comp`: batched, tiled
+//! matrix products; float32 operands whose rows are whole vec4s take the
+//! second, which reads and writes 16 bytes at a time.
 
 use std::sync::Arc;
 
 use gradtape_core::{DType, Result};
+use smallvec::SmallVec;
 use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
@@ -19,18 +22,48 @@ super::variants!(
     dt_i64 => [("DT_I64", "1"), ("TM", "4")],
 );
 
-pub(crate) fn load(d: Arc<Device>, t: DType, tm: u8) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
-    match (t, tm) {
-        (DType::F32, 8) => dt_f32_8::load(d),
-        (DType::F32, _) => dt_f32_4::load(d),
-        (DType::F64, _) => dt_f64::load(d),
-        (DType::I32 | DType::Bool, _) => dt_i32::load(d),
-        (DType::I64, _) => dt_i64::load(d),
+super::variants!(
+    "../../shaders/matmul_vec4.comp",
+    v4_f32_8 => [("DT_F32", "1"), ("H", "2")],
+    v4_f32_4 => [("DT_F32", "1"), ("H", "1")],
+);
+
+pub(crate) fn load(d: Arc<Device>, t: DType, k: Kernel) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
+    match (t, k.tm, k.vec4) {
+        (DType::F32, 8, true) => v4_f32_8::load(d),
+        (DType::F32, _, true) => v4_f32_4::load(d),
+        (DType::F32, 8, false) => dt_f32_8::load(d),
+        (DType::F32, _, false) => dt_f32_4::load(d),
+        (DType::F64, ..) => dt_f64::load(d),
+        (DType::I32 | DType::Bool, ..) => dt_i32::load(d),
+        (DType::I64, ..) => dt_i64::load(d),
     }
 }
 
 /// Big tiles only pay when they still give every compute unit work.
 const BIG_TILE_MIN_TILES: usize = 256;
+
+/// Which matmul kernel a product runs: its register block (`tm` x `tm` per
+/// thread, a tile is 16 times that square) and whether it moves vec4s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Kernel {
+    pub tm: u8,
+    pub vec4: bool,
+}
+
+/// The kernel for an `m x k` by `k x n` product over `batches`, operands
+/// at device addresses `addrs` (out, a, b). Only float32 has the wide
+/// kernels. vec4 loads need the dim each operand is read along (k for a
+/// plain A, m for a transposed one; n for a plain B, k for a transposed
+/// one) and n, the output's row, to be multiples of 4, and every buffer
+/// 16-byte aligned; batch strides are then multiples of 4 too.
+pub(crate) fn kernel(dtype: DType, [m, n, k]: [usize; 3], batches: usize, ta: bool, tb: bool, addrs: [u64; 3]) -> Kernel {
+    let f32 = dtype == DType::F32;
+    let big = f32 && m.div_ceil(128) * n.div_ceil(128) * batches >= BIG_TILE_MIN_TILES;
+    let rows_whole = [if ta { m } else { k }, if tb { k } else { n }, n].iter().all(|d| d % 4 == 0);
+    let vec4 = f32 && rows_whole && addrs.iter().all(|a| a % 16 == 0);
+    Kernel { tm: if big { 8 } else { 4 }, vec4 }
+}
 
 impl Batch {
     /// `out = op(a) @ op(b)` (op transposes the last two dims when `ta` /
@@ -57,20 +90,57 @@ impl Batch {
         }
         let mk = (m * k) as isize;
         let kn = (k * n) as isize;
-        let sa_b: Vec<isize> = broadcast(&sa[..ra - 2], batch).iter().map(|&s| s * mk).collect();
-        let sb_b: Vec<isize> = broadcast(&sb[..sb.len() - 2], batch).iter().map(|&s| s * kn).collect();
+        let sa_b: SmallVec<[isize; 6]> = broadcast(&sa[..ra - 2], batch).iter().map(|&s| s * mk).collect();
+        let sb_b: SmallVec<[isize; 6]> = broadcast(&sb[..sb.len() - 2], batch).iter().map(|&s| s * kn).collect();
         let w = Walk::new(batch, &[&sa_b, &sb_b]);
         let mut r = Rec::default();
         r.addr(out).addr(a).addr(b).u(m).u(n).u(k).u(batches).u(w.rank());
         r.all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]);
-        let big = a.dtype() == DType::F32 && m.div_ceil(128) * n.div_ceil(128) * batches >= BIG_TILE_MIN_TILES;
-        let tm: u8 = if big { 8 } else { 4 };
-        let tile = 16 * tm as usize;
+        let kern = kernel(a.dtype(), [m, n, k], batches, ta, tb, [out.addr(), a.addr(), b.addr()]);
+        let tile = 16 * kern.tm as usize;
         let g = [n.div_ceil(tile) as u32, m.div_ceil(tile) as u32, batches.min(65535) as u32];
         if g[0] > 65535 || g[1] > 65535 {
             return Err(gradtape_core::Error::Device("Vulkan: matrix too large for one dispatch".into()));
         }
-        let key = PipelineKey { shader: Shader::MatMul(a.dtype(), tm), spec: [ta as u32, tb as u32] };
+        let key = PipelineKey { shader: Shader::MatMul(a.dtype(), kern), spec: [ta as u32, tb as u32] };
         self.dispatch(key, &r.0, 0, g, &[a, b], &[out])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALIGNED: [u64; 3] = [0x1000, 0x2000, 0x3000];
+
+    #[test]
+    fn float32_rows_of_whole_vec4s_take_the_vec4_kernel() {
+        let k = kernel(DType::F32, [8, 16, 12], 1, false, false, ALIGNED);
+        assert_eq!(k, Kernel { tm: 4, vec4: true });
+        // 256 tiles of 128 x 128: the big register block, still vec4.
+        assert_eq!(kernel(DType::F32, [128, 128, 8], 256, false, false, ALIGNED), Kernel { tm: 8, vec4: true });
+        assert_eq!(kernel(DType::F32, [128, 128, 8], 255, false, false, ALIGNED), Kernel { tm: 4, vec4: true });
+    }
+
+    #[test]
+    fn the_dim_each_operand_is_read_along_decides() {
+        // k = 6: a plain A's rows and a transposed B's rows split vec4s.
+        assert!(!kernel(DType::F32, [8, 16, 6], 1, false, false, ALIGNED).vec4);
+        assert!(!kernel(DType::F32, [8, 16, 6], 1, true, true, ALIGNED).vec4);
+        // ...but transposed A (read along m) and plain B (along n) do not.
+        assert!(kernel(DType::F32, [8, 16, 6], 1, true, false, ALIGNED).vec4);
+        // m = 6 matters only to a transposed A.
+        assert!(kernel(DType::F32, [6, 16, 8], 1, false, true, ALIGNED).vec4);
+        assert!(!kernel(DType::F32, [6, 16, 8], 1, true, false, ALIGNED).vec4);
+        // n = 6: the output's rows.
+        assert!(!kernel(DType::F32, [8, 6, 8], 1, true, true, ALIGNED).vec4);
+    }
+
+    #[test]
+    fn other_dtypes_and_unaligned_buffers_take_the_scalar_kernel() {
+        for t in [DType::F64, DType::I32, DType::I64] {
+            assert_eq!(kernel(t, [128, 128, 8], 256, false, false, ALIGNED), Kernel { tm: 4, vec4: false });
+        }
+        assert!(!kernel(DType::F32, [8, 16, 12], 1, false, false, [0x1000, 0x2004, 0x3000]).vec4);
     }
 }

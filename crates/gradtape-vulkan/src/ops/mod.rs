@@ -74,8 +74,8 @@ pub(crate) enum Shader {
     Unary(DType),
     Binary(DType),
     Reduce(DType),
-    /// The dtype, and the register block (4 or 8): a tile is 16x that square.
-    MatMul(DType, u8),
+    /// The dtype, and which kernel (register block, vec4 or not).
+    MatMul(DType, matmul::Kernel),
     /// Element width in bytes, 4 or 8.
     Movement(u8),
     Select(u8),
@@ -96,8 +96,8 @@ pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
         Shader::Unary(t) => (unary::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Binary(t) => (binary::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Reduce(t) => (reduce::load(d, t), u32_spec(&key.spec[..1])),
-        Shader::MatMul(t, tm) => (
-            matmul::load(d, t, tm),
+        Shader::MatMul(t, k) => (
+            matmul::load(d, t, k),
             vec![(0, SpecializationConstant::Bool(key.spec[0] != 0)), (1, SpecializationConstant::Bool(key.spec[1] != 0))],
         ),
         Shader::Movement(w) => (movement::load(d, w), Vec::new()),
