@@ -16,7 +16,7 @@ use vulkano::sync::{AccessFlags, DependencyInfo, MemoryBarrier, PipelineStages};
 use vulkano::VulkanObject;
 
 use crate::buffer::{DeviceBuffer, Kind};
-use crate::ops::PipelineKey;
+use crate::ops::{PipelineKey, Rec};
 use crate::VulkanDevice;
 
 /// Words per parameter-arena chunk (256 KiB).
@@ -45,11 +45,13 @@ pub struct Batch {
     dirty: HashSet<u64>,
     bound: Option<Arc<ComputePipeline>>,
     dispatches: usize,
+    /// The words of the record being built (see `Rec`).
+    scratch: Vec<u32>,
 }
 
 impl Batch {
     pub(crate) fn new(dev: VulkanDevice) -> Batch {
-        Batch { dev, cb: None, arena: Vec::new(), keep: Vec::new(), dirty: HashSet::new(), bound: None, dispatches: 0 }
+        Batch { dev, cb: None, arena: Vec::new(), keep: Vec::new(), dirty: HashSet::new(), bound: None, dispatches: 0, scratch: Vec::new() }
     }
 
     pub fn device(&self) -> &VulkanDevice {
@@ -160,22 +162,28 @@ impl Batch {
         Ok(at)
     }
 
+    /// An empty parameter record, in the batch's scratch words.
+    pub(crate) fn rec(&mut self) -> Rec {
+        let mut words = std::mem::take(&mut self.scratch);
+        words.clear();
+        Rec(words)
+    }
+
     /// Records one dispatch of `key`'s pipeline over `n` elements (its
     /// push constant), with parameter record `params`, `groups` workgroups.
     pub(crate) fn dispatch(
         &mut self,
         key: PipelineKey,
-        params: &[u32],
+        params: Rec,
         n: u32,
         groups: [u32; 3],
         reads: &[&DeviceBuffer],
         writes: &[&DeviceBuffer],
     ) -> Result<()> {
-        if groups.contains(&0) {
-            return Ok(());
-        }
+        let at = if groups.contains(&0) { Ok(None) } else { self.record(&params.0).map(Some) };
+        self.scratch = params.0;
+        let Some(at) = at? else { return Ok(()) };
         let pipeline = self.dev.pipeline(key)?;
-        let at = self.record(params)?;
         self.hazard(reads, writes)?;
         let layout = self.dev.0.layout.clone();
         let rebind = !self.bound.as_ref().is_some_and(|p| Arc::ptr_eq(p, &pipeline));

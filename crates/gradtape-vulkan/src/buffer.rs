@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::mem::ManuallyDrop;
+use std::sync::{Arc, Mutex, Weak};
 
 use gradtape_core::{DType, Error, HostData, Result};
 use vulkano::buffer::{Buffer, BufferCreateInfo, BufferUsage, Subbuffer};
@@ -40,36 +42,47 @@ fn class_of(bytes: u64) -> u64 {
 
 #[derive(Default)]
 struct Free {
-    lists: HashMap<(Kind, u64), Vec<Subbuffer<[u32]>>>,
+    /// Released buffers with the `Arc` that held them, so that reusing one
+    /// allocates nothing on the host either. Each is the only handle.
+    lists: HashMap<(Kind, u64), Vec<Arc<Pooled>>>,
     bytes: u64,
 }
 
 pub(crate) struct Pool {
     memory: Arc<StandardMemoryAllocator>,
     free: Mutex<Free>,
+    /// Buffers created (not reused) so far.
+    pub created: AtomicU64,
 }
 
 impl Pool {
     pub fn new(memory: Arc<StandardMemoryAllocator>) -> Pool {
-        Pool { memory, free: Mutex::new(Free::default()) }
+        Pool { memory, free: Mutex::new(Free::default()), created: AtomicU64::new(0) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Free> {
         self.free.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A buffer of at least `bytes` bytes, reused when one of its class is free.
-    pub fn take(self: &Arc<Pool>, kind: Kind, bytes: u64) -> Result<(Subbuffer<[u32]>, u64)> {
+    /// A buffer of at least `bytes` bytes for `len` elements of `dtype`,
+    /// reused when one of its class is free.
+    fn take(self: &Arc<Pool>, kind: Kind, dtype: DType, len: usize) -> Result<Arc<Pooled>> {
+        let bytes = len as u64 * device_size(dtype);
         let class = class_of(bytes);
-        if let Some(buf) = {
+        let reused = {
             let mut free = self.lock();
             let b = free.lists.get_mut(&(kind, class)).and_then(|l| l.pop());
             if b.is_some() {
                 free.bytes -= class;
             }
             b
-        } {
-            return Ok((buf, class));
+        };
+        if let Some(mut b) = reused {
+            if let Some(p) = Arc::get_mut(&mut b) {
+                p.dtype = dtype;
+                p.len = len;
+                return Ok(b);
+            }
         }
         let filter = match kind {
             Kind::Device => MemoryTypeFilter::PREFER_DEVICE,
@@ -91,19 +104,29 @@ impl Pool {
         .map_err(|e| {
             Error::ResourceExhausted(format!("OOM when allocating a Vulkan buffer of {bytes} bytes: {e}"))
         })?;
-        Ok((buf, class))
+        let addr = buf
+            .device_address()
+            .map_err(|e| Error::Device(format!("Vulkan: a buffer has no device address: {e}")))?
+            .get();
+        self.created.fetch_add(1, Ordering::Relaxed);
+        Ok(Arc::new(Pooled { buf, addr, kind, class, dtype, len, pool: Arc::downgrade(self) }))
     }
 
-    pub fn give_back(&self, kind: Kind, class: u64, buf: Subbuffer<[u32]>) {
+    /// Keeps `b`, the only handle to its buffer, for reuse; past the cap,
+    /// drops it (and so frees its memory).
+    fn give_back(&self, b: Arc<Pooled>) {
         let mut free = self.lock();
-        if free.bytes + class > MAX_FREE_BYTES {
+        if free.bytes + b.class > MAX_FREE_BYTES {
             return;
         }
-        free.bytes += class;
-        free.lists.entry((kind, class)).or_default().push(buf);
+        free.bytes += b.class;
+        free.lists.entry((b.kind, b.class)).or_default().push(b);
     }
 }
 
+/// A device buffer and what its current tensor makes of it. The pool
+/// holds it weakly, so that released buffers in the pool's lists make no
+/// reference cycle through it.
 pub(crate) struct Pooled {
     pub buf: Subbuffer<[u32]>,
     pub addr: u64,
@@ -111,31 +134,43 @@ pub(crate) struct Pooled {
     class: u64,
     pub dtype: DType,
     pub len: usize,
-    pool: Arc<Pool>,
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        self.pool.give_back(self.kind, self.class, self.buf.clone());
-    }
+    pool: Weak<Pool>,
 }
 
 /// A tensor's elements on the device: `len` elements of `dtype`
 /// (bool as one u32 each). Cheap to clone; back to the pool when the last
 /// clone drops. Its contents never change once the batch that wrote it
 /// has run, so clones may be shared freely.
-#[derive(Clone)]
-pub struct DeviceBuffer(pub(crate) Arc<Pooled>);
+pub struct DeviceBuffer(pub(crate) ManuallyDrop<Arc<Pooled>>);
+
+impl Clone for DeviceBuffer {
+    fn clone(&self) -> DeviceBuffer {
+        DeviceBuffer(ManuallyDrop::new(Arc::clone(&self.0)))
+    }
+}
+
+impl Drop for DeviceBuffer {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is taken once, here, and not touched again.
+        let mut arc = unsafe { ManuallyDrop::take(&mut self.0) };
+        if Arc::get_mut(&mut arc).is_some() {
+            // The last handle: the buffer and its Arc go back together.
+            if let Some(pool) = arc.pool.upgrade() {
+                pool.give_back(arc);
+            }
+        } else if let Some(p) = Arc::into_inner(arc) {
+            // Another handle was dropped at the same moment, and this one
+            // turned out last after all: the buffer still goes back.
+            if let Some(pool) = p.pool.upgrade() {
+                pool.give_back(Arc::new(p));
+            }
+        }
+    }
+}
 
 impl DeviceBuffer {
     pub(crate) fn new(pool: &Arc<Pool>, kind: Kind, dtype: DType, len: usize) -> Result<DeviceBuffer> {
-        let bytes = len as u64 * device_size(dtype);
-        let (buf, class) = pool.take(kind, bytes)?;
-        let addr = buf
-            .device_address()
-            .map_err(|e| Error::Device(format!("Vulkan: a buffer has no device address: {e}")))?
-            .get();
-        Ok(DeviceBuffer(Arc::new(Pooled { buf, addr, kind, class, dtype, len, pool: pool.clone() })))
+        Ok(DeviceBuffer(ManuallyDrop::new(pool.take(kind, dtype, len)?)))
     }
 
     pub fn dtype(&self) -> DType {

@@ -184,6 +184,16 @@ impl VulkanDevice {
         }
     }
 
+    /// Device buffers created so far (not counting reuses from the pool).
+    pub fn buffers_created(&self) -> u64 {
+        self.0.pool.created.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Compute pipelines built so far (each is cached once built).
+    pub fn pipelines_cached(&self) -> usize {
+        self.0.pipelines.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// A new, empty batch (one command buffer, submitted by [`crate::Batch::submit`]).
     pub fn batch(&self) -> crate::Batch {
         crate::Batch::new(self.clone())

@@ -8,7 +8,7 @@ use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{broadcast, count, groups, PipelineKey, Rec, Shader, Walk};
+use super::{broadcast, count, groups, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
 // Op codes: the `switch` cases of shaders/elementwise.glsl.
@@ -71,7 +71,7 @@ impl Batch {
     ) -> Result<()> {
         let n = count(out.len())?;
         let w = Walk::new(so, &[&broadcast(sa, so), &broadcast(sb, so)]);
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(a).addr(b);
         if w.is_contiguous(0) && w.is_contiguous(1) {
             r.u(0).u(0).u(0);
@@ -79,6 +79,6 @@ impl Batch {
             r.u(w.rank()).u(0).u(0).all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]);
         }
         let key = PipelineKey { shader: Shader::Binary(a.dtype()), spec: [op, 0] };
-        self.dispatch(key, &r.0, n, groups(out.len()), &[a, b], &[out])
+        self.dispatch(key, r, n, groups(out.len()), &[a, b], &[out])
     }
 }

@@ -7,7 +7,7 @@ use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{count, groups, PipelineKey, Rec, Shader};
+use super::{count, groups, PipelineKey, Shader};
 use crate::{Batch, DeviceBuffer, VulkanDevice};
 
 super::variants!(
@@ -50,9 +50,9 @@ impl Batch {
     /// `out = cast(x)`; `out`'s dtype is the target.
     pub fn cast(&mut self, x: &DeviceBuffer, out: &DeviceBuffer) -> Result<()> {
         let wide = self.device().info().int64 && self.device().info().float64;
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(x);
         let key = PipelineKey { shader: Shader::Cast(wide), spec: [code(x.dtype()), code(out.dtype())] };
-        self.dispatch(key, &r.0, count(out.len())?, groups(out.len()), &[x], &[out])
+        self.dispatch(key, r, count(out.len())?, groups(out.len()), &[x], &[out])
     }
 }

@@ -10,11 +10,12 @@
 use std::sync::Arc;
 
 use gradtape_core::Result;
+use smallvec::SmallVec;
 use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{count, groups, PipelineKey, Rec, Shader};
+use super::{count, groups, PipelineKey, Shader};
 use crate::{Batch, DeviceBuffer};
 
 /// Registers per invocation (MAX_REGS in the shader).
@@ -38,9 +39,12 @@ pub(crate) fn load(d: Arc<Device>) -> Result<Arc<ShaderModule>, Validated<Vulkan
 #[derive(Default)]
 pub struct Fused {
     n: usize,
-    inputs: Vec<(DeviceBuffer, bool, u32)>,
-    instrs: Vec<[u32; 4]>,
-    outputs: Vec<(u32, DeviceBuffer)>,
+    // Inputs and instructions each take a register, and outputs store
+    // instructions' registers, so none of these outgrows MAX_REGS and a
+    // program allocates nothing.
+    inputs: SmallVec<[(DeviceBuffer, bool, u32); MAX_REGS as usize]>,
+    instrs: SmallVec<[[u32; 4]; MAX_REGS as usize]>,
+    outputs: SmallVec<[(u32, DeviceBuffer); MAX_REGS as usize]>,
     regs: u32,
 }
 
@@ -94,7 +98,7 @@ impl Fused {
 impl Batch {
     /// Runs a fused program: one dispatch however many ops it holds.
     pub fn fused(&mut self, f: &Fused) -> Result<()> {
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.u(f.inputs.len()).u(f.instrs.len()).u(f.outputs.len());
         for (b, scalar, reg) in &f.inputs {
             r.addr(b).u(*scalar as usize).u(*reg as usize);
@@ -105,9 +109,9 @@ impl Batch {
         for (reg, b) in &f.outputs {
             r.u(*reg as usize).addr(b);
         }
-        let reads: Vec<&DeviceBuffer> = f.inputs.iter().map(|(b, _, _)| b).collect();
-        let writes: Vec<&DeviceBuffer> = f.outputs.iter().map(|(_, b)| b).collect();
+        let reads: SmallVec<[&DeviceBuffer; MAX_REGS as usize]> = f.inputs.iter().map(|(b, _, _)| b).collect();
+        let writes: SmallVec<[&DeviceBuffer; MAX_REGS as usize]> = f.outputs.iter().map(|(_, b)| b).collect();
         let key = PipelineKey { shader: Shader::Fused, spec: [0, 0] };
-        self.dispatch(key, &r.0, count(f.n)?, groups(f.n), &reads, &writes)
+        self.dispatch(key, r, count(f.n)?, groups(f.n), &reads, &writes)
     }
 }

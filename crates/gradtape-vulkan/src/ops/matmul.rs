@@ -10,7 +10,7 @@ use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{broadcast, count, PipelineKey, Rec, Shader, Walk};
+use super::{broadcast, count, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
 super::variants!(
@@ -93,7 +93,7 @@ impl Batch {
         let sa_b: SmallVec<[isize; 6]> = broadcast(&sa[..ra - 2], batch).iter().map(|&s| s * mk).collect();
         let sb_b: SmallVec<[isize; 6]> = broadcast(&sb[..sb.len() - 2], batch).iter().map(|&s| s * kn).collect();
         let w = Walk::new(batch, &[&sa_b, &sb_b]);
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(a).addr(b).u(m).u(n).u(k).u(batches).u(w.rank());
         r.all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]);
         let kern = kernel(a.dtype(), [m, n, k], batches, ta, tb, [out.addr(), a.addr(), b.addr()]);
@@ -103,7 +103,7 @@ impl Batch {
             return Err(gradtape_core::Error::Device("Vulkan: matrix too large for one dispatch".into()));
         }
         let key = PipelineKey { shader: Shader::MatMul(a.dtype(), kern), spec: [ta as u32, tb as u32] };
-        self.dispatch(key, &r.0, 0, g, &[a, b], &[out])
+        self.dispatch(key, r, 0, g, &[a, b], &[out])
     }
 }
 

@@ -184,9 +184,10 @@ impl Walk {
     }
 }
 
-/// A parameter record under construction.
-#[derive(Default)]
-pub(crate) struct Rec(pub SmallVec<[u32; 32]>);
+/// A parameter record under construction, in the batch's scratch words
+/// (`Batch::rec`), which `Batch::dispatch` takes back: so a record of any
+/// length allocates nothing once the scratch has grown.
+pub(crate) struct Rec(pub Vec<u32>);
 
 impl Rec {
     pub fn addr(&mut self, b: &DeviceBuffer) -> &mut Self {

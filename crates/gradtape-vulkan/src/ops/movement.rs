@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use gradtape_core::Result;
+use smallvec::SmallVec;
 use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{broadcast, contiguous, count, groups, width, PipelineKey, Rec, Shader, Walk};
+use super::{broadcast, contiguous, count, groups, width, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
 super::variants!(
@@ -34,7 +35,7 @@ pub struct View<'a> {
 }
 
 /// Where a window of `shape` starting at `begin` with steps `step` sits.
-fn window(shape: &[usize], begin: &[usize], step: &[isize]) -> (usize, Vec<isize>) {
+fn window(shape: &[usize], begin: &[usize], step: &[isize]) -> (usize, SmallVec<[isize; 6]>) {
     let own = contiguous(shape);
     let offset = begin.iter().zip(&own).map(|(&b, &s)| b as isize * s).sum::<isize>() as usize;
     (offset, step.iter().zip(&own).map(|(&k, &s)| k * s).collect())
@@ -45,12 +46,12 @@ impl Batch {
     pub fn copy_strided(&mut self, dst: View<'_>, src: View<'_>, dims: &[usize]) -> Result<()> {
         let n: usize = dims.iter().product();
         let w = Walk::new(dims, &[dst.strides, src.strides]);
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(dst.buf).addr(src.buf).u(w.rank()).u(dst.offset).u(src.offset);
         r.all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]);
         count(dst.buf.len().max(src.buf.len()))?;
         let key = PipelineKey { shader: Shader::Movement(width(dst.buf.dtype())), spec: [0, 0] };
-        self.dispatch(key, &r.0, count(n)?, groups(n), &[src.buf], &[dst.buf])
+        self.dispatch(key, r, count(n)?, groups(n), &[src.buf], &[dst.buf])
     }
 
     /// Reads `src` at `offset + idx . strides` into the contiguous `out` of shape `so`.
@@ -62,8 +63,8 @@ impl Batch {
     /// `tf.transpose(x, perm)`, `x` of shape `shape`.
     pub fn transpose(&mut self, x: &DeviceBuffer, shape: &[usize], perm: &[usize], out: &DeviceBuffer) -> Result<()> {
         let own = contiguous(shape);
-        let strides: Vec<isize> = perm.iter().map(|&p| own[p]).collect();
-        let dims: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+        let strides: SmallVec<[isize; 6]> = perm.iter().map(|&p| own[p]).collect();
+        let dims: SmallVec<[usize; 6]> = perm.iter().map(|&p| shape[p]).collect();
         self.gather(x, 0, &strides, out, &dims)
     }
 

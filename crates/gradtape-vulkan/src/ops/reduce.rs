@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use gradtape_core::{DType, Result};
+use smallvec::SmallVec;
 use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{contiguous, count, groups, PipelineKey, Rec, Shader, Walk};
+use super::{contiguous, count, groups, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
 // Op codes of the shader's OP constant; MEAN is a SUM with a divisor.
@@ -48,7 +49,8 @@ impl Batch {
     /// (the kept dims, row-major).
     pub fn reduce(&mut self, op: u32, x: &DeviceBuffer, shape: &[usize], axes: &[usize], out: &DeviceBuffer) -> Result<()> {
         let st = contiguous(shape);
-        let (mut kd, mut ks, mut rd, mut rs) = (vec![], vec![], vec![], vec![]);
+        let (mut kd, mut rd) = (SmallVec::<[usize; 6]>::new(), SmallVec::<[usize; 6]>::new());
+        let (mut ks, mut rs) = (SmallVec::<[isize; 6]>::new(), SmallVec::<[isize; 6]>::new());
         for (i, (&d, &s)) in shape.iter().zip(&st).enumerate() {
             if axes.contains(&i) {
                 rd.push(d);
@@ -82,12 +84,12 @@ impl Batch {
     fn reduce_pass(&mut self, x: &DeviceBuffer, out: &DeviceBuffer, p: Pass) -> Result<()> {
         let total = p.m * p.splits;
         let per_thread = p.k.div_ceil(p.splits) <= SHORT;
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(x).u(p.m).u(p.k).u(p.kept.rank()).u(p.red.rank()).u(0).u(p.divisor).u(p.splits);
         r.u(if per_thread { 0 } else { 1 });
         r.all_u(&p.kept.dims).all_i(&p.kept.strides[0]).all_u(&p.red.dims).all_i(&p.red.strides[0]);
         let g = if per_thread { groups(total) } else { [total.min(65535) as u32, 1, 1] };
         let key = PipelineKey { shader: Shader::Reduce(x.dtype()), spec: [p.op, 0] };
-        self.dispatch(key, &r.0, count(total)?, g, &[x], &[out])
+        self.dispatch(key, r, count(total)?, g, &[x], &[out])
     }
 }

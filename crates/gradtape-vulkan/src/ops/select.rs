@@ -7,7 +7,7 @@ use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{broadcast, count, groups, width, PipelineKey, Rec, Shader, Walk};
+use super::{broadcast, count, groups, width, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
 super::variants!(
@@ -39,10 +39,10 @@ impl Batch {
         so: &[usize],
     ) -> Result<()> {
         let w = Walk::new(so, &[&broadcast(sc, so), &broadcast(sa, so), &broadcast(sb, so)]);
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(c).addr(a).addr(b).u(w.rank()).u(0).u(0).u(0);
         r.all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]).all_i(&w.strides[2]);
         let key = PipelineKey { shader: Shader::Select(width(out.dtype())), spec: [0, 0] };
-        self.dispatch(key, &r.0, count(out.len())?, groups(out.len()), &[c, a, b], &[out])
+        self.dispatch(key, r, count(out.len())?, groups(out.len()), &[c, a, b], &[out])
     }
 }

@@ -7,7 +7,7 @@ use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
 use vulkano::{Validated, VulkanError};
 
-use super::{count, groups, PipelineKey, Rec, Shader};
+use super::{count, groups, PipelineKey, Shader};
 use crate::{Batch, DeviceBuffer};
 
 // Op codes: the `switch` cases of shaders/elementwise.glsl.
@@ -42,9 +42,9 @@ impl Batch {
     /// `out[i] = op(x[i])`; `out` has `x`'s dtype and length.
     pub fn unary(&mut self, op: u32, x: &DeviceBuffer, out: &DeviceBuffer) -> Result<()> {
         let n = count(out.len())?;
-        let mut r = Rec::default();
+        let mut r = self.rec();
         r.addr(out).addr(x);
         let key = PipelineKey { shader: Shader::Unary(x.dtype()), spec: [op, 0] };
-        self.dispatch(key, &r.0, n, groups(out.len()), &[x], &[out])
+        self.dispatch(key, r, n, groups(out.len()), &[x], &[out])
     }
 }
