@@ -25,7 +25,9 @@
 //!   dispatches may overlap.
 //! - **Buffers** ([`DeviceBuffer`]) come from a pool keyed by size class
 //!   (at most 25% over the request) and memory kind, and go back to it when
-//!   their last handle drops. A batch holds every buffer it uses until its
+//!   their last handle drops, together with the `Arc` that held them, so
+//!   that in steady state a dispatch allocates nothing, on the device or
+//!   on the host (`tests/steady_state.rs` counts both). A batch holds every buffer it uses until its
 //!   fence has signalled, so a buffer never returns to the pool while the
 //!   GPU may still use it. Uploads write device memory directly where it is
 //!   host-visible (lavapipe, integrated GPUs, resizable BAR), else go
@@ -43,6 +45,9 @@
 //!   whatever is not offered on the CPU.
 //! - **Fusion** (`ops/fused.rs`): a run of float32 elementwise ops of one
 //!   shape is one dispatch of a register-machine shader.
+//! - **Matmul** (`ops/matmul.rs`): shared-memory tiles of 64 or 128 square,
+//!   a 4x4 or 8x8 register block per thread, and for float32 operands whose
+//!   rows are whole vec4s (the usual case) 16-byte loads and stores.
 
 #[cfg(feature = "vulkan")]
 mod batch;
