@@ -251,6 +251,9 @@ fn matmuls() {
         (&[68, 20][..], &[20, 132][..], false, false),
         (&[20, 68][..], &[132, 20][..], true, true),
         (&[2, 1, 4, 8][..], &[3, 8, 12][..], false, false),
+        // Only the dims read along need be multiples of 4: k = 5 here, m = 6 next.
+        (&[5, 8][..], &[5, 16][..], true, false),
+        (&[6, 8][..], &[12, 8][..], false, true),
     ] {
         check(&format!("matmul vec4 {sa:?} {sb:?} {ta} {tb}"), &[f32s(sa), f32s(sb)], |x| x[0].matmul_t(&x[1], ta, tb));
     }

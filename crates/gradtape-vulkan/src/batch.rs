@@ -51,7 +51,16 @@ pub struct Batch {
 
 impl Batch {
     pub(crate) fn new(dev: VulkanDevice) -> Batch {
-        Batch { dev, cb: None, arena: Vec::new(), keep: Vec::new(), dirty: HashSet::new(), bound: None, dispatches: 0, scratch: Vec::new() }
+        Batch {
+            dev,
+            cb: None,
+            arena: Vec::new(),
+            keep: Vec::new(),
+            dirty: HashSet::new(),
+            bound: None,
+            dispatches: 0,
+            scratch: Vec::new(),
+        }
     }
 
     pub fn device(&self) -> &VulkanDevice {

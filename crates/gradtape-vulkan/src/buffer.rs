@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use gradtape_core::{DType, Error, HostData, Result};
@@ -124,9 +124,9 @@ impl Pool {
     }
 }
 
-/// A device buffer and what its current tensor makes of it. The pool
-/// holds it weakly, so that released buffers in the pool's lists make no
-/// reference cycle through it.
+/// A device buffer and what its current tensor makes of it. It holds its
+/// pool weakly: released ones sit in the pool's lists, and a strong
+/// reference back would be a cycle.
 pub(crate) struct Pooled {
     pub buf: Subbuffer<[u32]>,
     pub addr: u64,
