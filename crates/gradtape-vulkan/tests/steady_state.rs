@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gradtape_core::{DType, HostData, Result};
+use gradtape_vulkan::ops::binary::ADD;
 use gradtape_vulkan::ops::fused::Fused;
+use gradtape_vulkan::ops::reduce::SUM;
+use gradtape_vulkan::ops::unary::{EXP, NEG};
 use gradtape_vulkan::{DeviceBuffer, VulkanDevice};
 
 /// Counts heap allocations (calls, not bytes).
@@ -55,10 +58,6 @@ fn device() -> Option<VulkanDevice> {
     }
 }
 
-// Op codes of the unary and binary shaders (ops/unary.rs, ops/binary.rs).
-use gradtape_vulkan::ops::binary::ADD;
-use gradtape_vulkan::ops::unary::{EXP, NEG};
-
 /// One flush of `steps` rounds of every kind of dispatch the engine
 /// records: elementwise, broadcast, fused chain, matmul, reduction and a
 /// transpose, each reading the previous round's output (so every round
@@ -82,7 +81,7 @@ fn flush(dev: &VulkanDevice, x: &DeviceBuffer, w: &DeviceBuffer, steps: usize) -
         let m = b.alloc(DType::F32, 64)?;
         b.matmul(&f, &[8, 8], &v, &[8, 8], false, true, &m, &[8, 8])?;
         let s = b.alloc(DType::F32, 8)?;
-        b.reduce(gradtape_vulkan::ops::reduce::SUM, &m, &[8, 8], &[0], &s)?;
+        b.reduce(SUM, &m, &[8, 8], &[0], &s)?;
         let t = b.alloc(DType::F32, 64)?;
         b.transpose(&m, &[8, 8], &[1, 0], &t)?;
         h = t;

@@ -43,6 +43,18 @@ macro_rules! variants {
             }
         }
     };
+    // The type-blind kernels: one variant per element width in bytes (4 or 8).
+    (widths: $path:tt) => {
+        super::variants!($path, w32 => [("W32", "1")], w64 => [("W64", "1")]);
+
+        pub(crate) fn load(d: Arc<Device>, w: u8) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
+            if w == 8 {
+                w64::load(d)
+            } else {
+                w32::load(d)
+            }
+        }
+    };
     ($path:tt, $($name:ident => [$(($k:tt, $v:tt)),*]),* $(,)?) => {
         $(
             #[allow(clippy::all)]

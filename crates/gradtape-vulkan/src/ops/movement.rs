@@ -12,19 +12,7 @@ use vulkano::{Validated, VulkanError};
 use super::{broadcast, contiguous, count, groups, width, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
-super::variants!(
-    "../../shaders/movement.comp",
-    w32 => [("W32", "1")],
-    w64 => [("W64", "1")],
-);
-
-pub(crate) fn load(d: Arc<Device>, w: u8) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
-    if w == 8 {
-        w64::load(d)
-    } else {
-        w32::load(d)
-    }
-}
+super::variants!(widths: "../../shaders/movement.comp");
 
 /// One side of a strided copy: a buffer, the offset of index 0 and the
 /// stride of each dim of the copy's index space (elements).

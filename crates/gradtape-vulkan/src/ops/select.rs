@@ -10,19 +10,7 @@ use vulkano::{Validated, VulkanError};
 use super::{broadcast, count, groups, width, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
-super::variants!(
-    "../../shaders/select.comp",
-    w32 => [("W32", "1")],
-    w64 => [("W64", "1")],
-);
-
-pub(crate) fn load(d: Arc<Device>, w: u8) -> Result<Arc<ShaderModule>, Validated<VulkanError>> {
-    if w == 8 {
-        w64::load(d)
-    } else {
-        w32::load(d)
-    }
-}
+super::variants!(widths: "../../shaders/select.comp");
 
 impl Batch {
     /// `out = where(c, a, b)`, each broadcast to `so`.
