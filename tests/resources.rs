@@ -17,7 +17,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// Counts live heap bytes: exact where resident memory is noisy.
 struct Counting;
@@ -52,8 +52,15 @@ use gradtape::*;
 const N: usize = 4096;
 const MIB: usize = 1 << 20;
 
-/// The two loops measure one process's memory: run them one at a time.
+/// The loops measure one process's memory: run them one at a time. Each test
+/// holds the lock from before its engine is made until after it is dropped,
+/// since opening a Vulkan device (lavapipe's JIT and worker threads) grows
+/// resident memory by tens of MiB, which another test's loop would count.
 static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Resident set size in bytes, from `/proc/self/statm` (Linux).
 fn resident_bytes() -> Option<usize> {
@@ -68,8 +75,8 @@ struct Checkpoint {
     pooled: usize,
 }
 
+/// Callers hold `serial()` across the engine's whole life.
 fn train(e: Engine, steps: usize, early: usize) -> Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // x in [-1, 1), y = 3x + 2 exactly, so w -> 3 and b -> 2.
     let xs: Vec<f32> = (0..N).map(|i| i as f32 / N as f32 * 2.0 - 1.0).collect();
     let ys: Vec<f32> = xs.iter().map(|x| 3.0 * x + 2.0).collect();
@@ -126,6 +133,7 @@ fn train(e: Engine, steps: usize, early: usize) -> Result<()> {
 
 #[test]
 fn training_2000_steps_keeps_entities_and_memory_flat() -> Result<()> {
+    let _serial = serial();
     train(Engine::cpu(), 2_000, 500)
 }
 
@@ -135,6 +143,7 @@ fn training_2000_steps_keeps_entities_and_memory_flat() -> Result<()> {
 #[cfg(feature = "vulkan")]
 #[test]
 fn training_1000_steps_on_vulkan_keeps_entities_and_memory_flat() -> Result<()> {
+    let _serial = serial();
     match Engine::new(Device::Vulkan) {
         Ok(e) => train(e, 1_000, 250),
         Err(err) => {
@@ -147,5 +156,6 @@ fn training_1000_steps_on_vulkan_keeps_entities_and_memory_flat() -> Result<()> 
 #[test]
 #[ignore = "10,000 steps: run with --release -- --ignored"]
 fn training_10000_steps_keeps_entities_and_memory_flat() -> Result<()> {
+    let _serial = serial();
     train(Engine::cpu(), 10_000, 1_000)
 }
