@@ -70,16 +70,7 @@ pub fn uniform(e: &Engine, dims: &[usize], seed: u64) -> Result<Tensor> {
 pub fn tiny_add_us(e: &Engine, quick: bool) -> Result<f64> {
     let a = e.ones(&[4], DType::F32)?;
     let b = e.ones(&[4], DType::F32)?;
-    per_call_us(
-        || {
-            let c = (&a + &b)?;
-            e.flush();
-            black_box(c);
-            Ok(())
-        },
-        if quick { 10_000 } else { 50_000 },
-        1000,
-    )
+    add_per_call_us(e, &a, &b, if quick { 10_000 } else { 50_000 })
 }
 
 pub fn tiny_add_tape_us(e: &Engine, quick: bool) -> Result<f64> {
@@ -88,14 +79,19 @@ pub fn tiny_add_tape_us(e: &Engine, quick: bool) -> Result<f64> {
     let tape = e.gradient_tape(false, true);
     let _rec = tape.scope()?;
     tape.watch(&a)?;
+    add_per_call_us(e, &a, &b, if quick { 10_000 } else { 20_000 })
+}
+
+/// One `a + b` and its flush, per call.
+fn add_per_call_us(e: &Engine, a: &Tensor, b: &Tensor, iters: usize) -> Result<f64> {
     per_call_us(
         || {
-            let c = (&a + &b)?;
+            let c = (a + b)?;
             e.flush();
             black_box(c);
             Ok(())
         },
-        if quick { 10_000 } else { 20_000 },
+        iters,
         1000,
     )
 }
