@@ -178,9 +178,11 @@ fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<Hos
     let n_out = if count == 0 { s.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).product() } else { s.numel() / count };
     macro_rules! go {
         ($v:expr, $t:ty, $sum:path) => {{
-            let scale: $t = if op == ReduceOp::Mean { 1.0 / count as $t } else { 1.0 };
+            // Means divide by the count, as TF's MeanReducer does: multiplying
+            // by 1/n is not correctly rounded (7/12 would print 0.58333337).
+            let fin = |s: $t| if op == ReduceOp::Mean { s / count as $t } else { s };
             if suffix {
-                (0..n_out).map(|i| $sum(&$v[i * count..(i + 1) * count]) * scale).collect::<Vec<$t>>()
+                (0..n_out).map(|i| fin($sum(&$v[i * count..(i + 1) * count]))).collect::<Vec<$t>>()
             } else {
                 let mut acc: Vec<$t> = vec![0.0; n_out];
                 for i in 0..count {
@@ -188,7 +190,7 @@ fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<Hos
                         *a += x;
                     }
                 }
-                acc.iter_mut().for_each(|a| *a *= scale);
+                acc.iter_mut().for_each(|a| *a = fin(*a));
                 acc
             }
         }};
