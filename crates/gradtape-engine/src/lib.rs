@@ -24,6 +24,7 @@ pub mod numpy;
 pub mod op;
 mod par;
 pub mod pool;
+pub mod random;
 pub mod ops;
 mod strided;
 pub mod systems;
