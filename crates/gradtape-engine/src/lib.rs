@@ -15,6 +15,7 @@ pub use bevy_ecs;
 pub mod backward;
 pub mod components;
 pub mod create;
+pub mod creation2;
 pub mod engine;
 pub mod literal;
 pub mod nest;
@@ -34,6 +35,7 @@ pub mod variable;
 pub mod vulkan;
 
 pub use backward::{Differentiable, Unconnected};
+pub use creation2::{eye, identity, linspace, meshgrid, one_hot, range_from, stop_gradient, PadMode};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
