@@ -5,7 +5,7 @@
 //!     [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH]
 //! ```
 //!
-//! Runs the standard workloads of ../shared/bench/peers.py under the same
+//! Runs the standard workloads of benches/peers/peers.py under the same
 //! names, prints a table, and with `--compare` runs peers.py in the same run
 //! and prints gradtape's speed ratio against each peer (and an SVG chart).
 
