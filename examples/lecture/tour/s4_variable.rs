@@ -16,6 +16,8 @@ const ID_INT: &str = "id() is the address of CPython's int object; a boxed i32 i
 const ID_VAR: &str = "id() is CPython's address of the object; a gradtape handle's identity is its entity, \
     which assign_add keeps";
 
+// The lecture's 3.14 is the number 3.14, not an approximation of pi.
+#[allow(clippy::approx_constant)]
 pub fn cells(t: &mut Tour) -> Result<()> {
     cell!(t, 44, Tf; => Variable::new([1, 2, 3, 4])?);
     cell!(t, 45, Tf; => Variable::new([1.0, 2.0, 3.0, 4.0])?);
