@@ -406,3 +406,17 @@ impl Engine {
         GradientTape { tok: Token::new(e, self.id(), self.0.drops.clone()), engine: self.clone(), persistent }
     }
 }
+
+/// Runs `f` with this thread's tapes on `engine` paused, so nothing it
+/// computes is recorded (`tf.stop_gradient`).
+pub(crate) fn unrecorded<R>(engine: u64, f: impl FnOnce() -> R) -> R {
+    let paused: Vec<(u64, Entity)> = ACTIVE.with(|a| {
+        let mut a = a.borrow_mut();
+        let (others, mine): (Vec<_>, Vec<_>) = a.drain(..).partition(|(e, _)| *e != engine);
+        *a = others;
+        mine
+    });
+    let r = f();
+    ACTIVE.with(|a| a.borrow_mut().extend(paused));
+    r
+}
