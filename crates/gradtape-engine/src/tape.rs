@@ -251,7 +251,7 @@ impl GradientTape {
     pub fn watch(&self, x: &Tensor) -> Result<()> {
         self.check_engine(&x.engine)?;
         if !x.dtype().is_float() {
-            eprintln!("WARNING: The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
+            log::warn!("The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
         }
         let mut w = self.engine.lock();
         if mark(&mut w, x.id(), self.entity()) {
