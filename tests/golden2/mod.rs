@@ -159,8 +159,7 @@ fn tensor(e: &Value, t: &Tensor, ulps: u32, at: &str) -> std::result::Result<(),
 fn error(e: &Value, err: &Error, at: &str) -> std::result::Result<(), String> {
     let class = e["error_type"].as_str().unwrap_or("");
     let core = e["error_message_core"].as_str().unwrap_or("");
-    // TF raises a few kernel errors as InternalError; gradtape has no such class.
-    if err.kind() != class && !(class == "InternalError" && err.kind() == "InvalidArgumentError") {
+    if err.kind() != class {
         return Err(format!("{at}: {} error, expected {class}: {core}", err.kind()));
     }
     if !err.to_string().contains(core) {

@@ -20,6 +20,7 @@ pub mod create;
 pub mod creation2;
 pub mod engine;
 pub mod literal;
+pub mod math;
 pub mod nest;
 pub mod node;
 pub mod numdiff;
@@ -42,6 +43,7 @@ pub use creation2::{eye, identity, linspace, meshgrid, one_hot, range_from, stop
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
+pub use math::NormOrd;
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
 pub use numpy::{enable_numpy_behavior, PromotionMode};
