@@ -7,12 +7,53 @@ use std::sync::Arc;
 use bevy_ecs::prelude::*;
 use smallvec::SmallVec;
 
-use crate::components::{Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage, Tape, Watched};
+use crate::components::{Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
 use crate::node::DropQueue;
+use crate::queue::Record;
 use gradtape_core::HostData;
 
 use crate::op;
 use crate::pool::BufferPool;
+
+/// Turns queued records into entities, each spawned once with all its
+/// components (no later insert moves its row): ops pending, host values
+/// computed, tape entries on their tapes.
+pub fn materialize(world: &mut World, records: Vec<Record>) {
+    if records.is_empty() {
+        return;
+    }
+    let mut pending = Vec::new();
+    for r in records {
+        match r {
+            Record::Op { e, kind, inputs, shape, dtype, watched } => {
+                let base = (Dims(shape), ElemType(dtype), Pending { kind, inputs });
+                let spawned = if watched.is_empty() {
+                    world.spawn_at(e, base).is_ok()
+                } else {
+                    world.spawn_at(e, (base, Watched(watched.into_iter().collect()))).is_ok()
+                };
+                assert!(spawned, "internal: a queued op's entity is fresh");
+                pending.push(e);
+            }
+            Record::Value { e, data, shape, watched } => {
+                let base = (Dims(shape), ElemType(data.dtype()), Storage(data));
+                let spawned = if watched.is_empty() {
+                    world.spawn_at(e, base).is_ok()
+                } else {
+                    world.spawn_at(e, (base, Watched(watched.into_iter().collect()))).is_ok()
+                };
+                assert!(spawned, "internal: a queued value's entity is fresh");
+            }
+            Record::Entry { tape, kind, inputs, output } => {
+                // A tape dropped since it recorded has nothing to add to.
+                let Some(seq) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                let entry = world.spawn(TapeEntry { tape, seq, kind, inputs, output }).id();
+                world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
+            }
+        }
+    }
+    world.resource_mut::<PendingQueue>().0.extend(pending);
+}
 
 /// Runs every queued op on the CPU, in the order the program issued them.
 pub fn dispatch_pending(world: &mut World) {
@@ -81,9 +122,14 @@ pub fn cleanup_system(world: &mut World) {
 }
 
 pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
+    // A handle dropped on another thread right after its record was queued
+    // there, while this flush had already taken the queue: its entity is
+    // spawned by the next flush, and despawned by the cleanup after it.
+    let mut unborn = Vec::new();
     loop {
         let batch = drops.take();
         if batch.is_empty() {
+            drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn);
             // bevy records every removed component for `RemovedComponents`
             // readers until the trackers are cleared (an App does it each
             // frame); without this a long loop grows by those records.
@@ -92,11 +138,15 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
         }
         let mut n = 0;
         for e in batch {
+            if world.get_entity(e).is_err() {
+                unborn.push(e);
+                continue;
+            }
             if let Some(mut tape) = world.get_mut::<Tape>(e) {
                 let entries = std::mem::take(&mut tape.entries);
-                let marked = std::mem::take(&mut tape.marked);
+                let marks = tape.marks.clone();
                 tape.variables.clear();
-                release_tape(world, e, entries, marked);
+                release_tape(world, e, entries, &marks);
             }
             // A buffer only this entity held goes back to the pool.
             // Swapped out in place: taking the component would move the row.
@@ -120,8 +170,9 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
     }
 }
 
-/// Despawns a tape's entries and removes its `Watched` marks.
-pub(crate) fn release_tape(world: &mut World, tape: Entity, entries: Vec<Entity>, marked: Vec<Entity>) {
+/// Despawns a tape's entries and removes its marks.
+pub(crate) fn release_tape(world: &mut World, tape: Entity, entries: Vec<Entity>, marks: &TapeMarks) {
+    let marked: Vec<Entity> = marks.lock().drain().collect();
     for m in marked {
         if let Some(mut w) = world.get_mut::<Watched>(m) {
             w.0.retain(|t| *t != tape);
