@@ -6,7 +6,7 @@
 //!     [--only NAME,...] [--no-candle]
 //! ```
 //!
-//! Runs the standard workloads of ../shared/bench/peers.py under the same
+//! Runs the standard workloads of benches/peers/peers.py under the same
 //! names, and candle (the Rust peer) in this process on the same workloads;
 //! prints a table, and with `--compare` also runs peers.py in the same run
 //! and prints gradtape's speed ratio against each peer (and an SVG chart).

@@ -1,4 +1,4 @@
-//! The standard workloads of ../shared/bench/peers.py, under the same names
+//! The standard workloads of benches/peers/peers.py, under the same names
 //! and with the same definitions. Every timing includes the work: the flush
 //! (and on Vulkan the fence) is inside the timed region, and gradients are
 //! read back before the clock stops.

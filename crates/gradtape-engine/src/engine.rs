@@ -19,9 +19,13 @@ use crate::systems;
 pub enum Device {
     /// The host CPU.
     Cpu,
-    /// A Vulkan compute device.
+    /// A Vulkan compute device: a GPU when there is one, else any other
+    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
     Vulkan,
-    /// The best device present: Vulkan when there is one, else the CPU.
+    /// The best device present: a GPU through Vulkan (discrete, then
+    /// integrated, then virtual) when the build has the `vulkan` feature and
+    /// the machine a GPU; otherwise the CPU backend, which is faster than a
+    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
     Auto,
 }
 
@@ -65,7 +69,8 @@ static DEFAULT: OnceLock<Engine> = OnceLock::new();
 impl Engine {
     /// A new engine on `device`. `Device::Vulkan` is an `Err` when there is
     /// no Vulkan loader or device, or the build lacks the `vulkan` feature;
-    /// `Device::Auto` then takes the CPU.
+    /// `Device::Auto` then takes the CPU, and takes it too when the only
+    /// Vulkan device is a CPU-type one (lavapipe).
     ///
     /// ```
     /// # use gradtape_engine::*;
@@ -114,15 +119,15 @@ impl Engine {
     /// The process-wide engine behind `gradtape::constant(..)` and friends,
     /// on the device `GRADTAPE_DEVICE` names (falling back to the CPU).
     pub fn default_engine() -> &'static Engine {
-        // This accessor cannot fail, so a device that cannot be had is said
-        // on stderr before falling back; `Engine::new` reports it as an Err.
+        // This accessor cannot fail, so a device that cannot be had is
+        // logged (a warning) before falling back; `Engine::new` reports it as an Err.
         DEFAULT.get_or_init(|| {
             let dev = Device::from_env().unwrap_or_else(|e| {
-                eprintln!("gradtape: {e}; using auto");
+                log::warn!("{e}; using auto");
                 Device::Auto
             });
             Engine::new(dev).unwrap_or_else(|e| {
-                eprintln!("gradtape: {e}; the default engine uses the CPU");
+                log::warn!("{e}; the default engine uses the CPU");
                 Engine::cpu()
             })
         })

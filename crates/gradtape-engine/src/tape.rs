@@ -282,7 +282,7 @@ impl GradientTape {
     pub fn watch(&self, x: &Tensor) -> Result<()> {
         self.check_engine(&x.engine)?;
         if !x.dtype().is_float() {
-            eprintln!("WARNING: The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
+            log::warn!("The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
         }
         if self.marks.lock().insert(x.id()) {
             // The mirror needs `x` spawned: its record may still be queued.
@@ -438,4 +438,18 @@ impl Engine {
         drop(w);
         GradientTape { tok: Token::new(e, self.id(), self.0.drops.clone()), engine: self.clone(), persistent, marks }
     }
+}
+
+/// Runs `f` with this thread's tapes on `engine` paused, so nothing it
+/// computes is recorded (`tf.stop_gradient`).
+pub(crate) fn unrecorded<R>(engine: u64, f: impl FnOnce() -> R) -> R {
+    let paused: Vec<(u64, Entity)> = ACTIVE.with(|a| {
+        let mut a = a.borrow_mut();
+        let (others, mine): (Vec<_>, Vec<_>) = a.drain(..).partition(|(e, _)| *e != engine);
+        *a = others;
+        mine
+    });
+    let r = f();
+    ACTIVE.with(|a| a.borrow_mut().extend(paused));
+    r
 }

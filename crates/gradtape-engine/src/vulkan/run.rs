@@ -64,7 +64,7 @@ impl VulkanBackend {
 /// and the engine drops its device and goes on on the CPU.
 fn fail(world: &mut World, what: &str, e: gradtape_core::Error) {
     let err = gradtape_core::Error::Device(format!("the Vulkan device failed while {what}: {}", e.message()));
-    eprintln!("gradtape: {err}; this engine continues on the CPU");
+    log::error!("{err}; this engine continues on the CPU");
     let mut fault = world.resource_mut::<DeviceFault>();
     if fault.0.is_none() {
         fault.0 = Some(err);
@@ -177,9 +177,7 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
 }
 
 fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
-    if std::env::var("GRADTAPE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")) {
-        eprintln!("gradtape: {} runs on the CPU: {e}", op.kind.name());
-    }
+    log::debug!("{} runs on the CPU: {e}", op.kind.name());
 }
 
 /// The device buffer holding `n`'s value, uploading a host value once.
