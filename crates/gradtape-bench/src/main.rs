@@ -128,7 +128,7 @@ fn main() {
         peers.extend(compare::run_peers(args.python.as_deref(), quick));
     }
     compare::print_table(&results, &peers);
-    if !peers.is_empty() {
+    if args.compare && !peers.is_empty() {
         match compare::write_svg(&args.svg, &results, &peers) {
             Ok(()) => println!("chart: {}", args.svg),
             Err(e) => eprintln!("could not write {}: {e}", args.svg),

@@ -202,7 +202,7 @@ pub fn fused_operands(e: &Engine) -> Result<[Tensor; 5]> {
 /// with `tape`, recorded on a tape that watches x (forward only).
 pub fn fused16m_ms(e: &Engine, tape: bool) -> Result<f64> {
     let [x, w, b, s, t] = fused_operands(e)?;
-    let expr = || ((((&x * &w)? + &b)?.relu()? * &s)? - &t);
+    let expr = || (((&x * &w)? + &b)?.relu()? * &s)? - &t;
     Ok(median_time(
         || {
             let y = if tape {

@@ -52,7 +52,9 @@ pub(crate) struct EngineInner {
     /// Hands out entity ids without the World's lock (bevy's concurrent allocator).
     pub alloc: RemoteAllocator,
     /// Records of op calls since the last flush, kept outside the World's lock.
-    pub queue: OpQueue,
+    pub queue: Arc<OpQueue>,
+    /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
+    pub flush: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -89,6 +91,13 @@ impl Engine {
         world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
+        world.init_resource::<crate::backend::Planned>();
+        let queue = Arc::new(OpQueue::default());
+        world.insert_resource(systems::Queue(queue.clone()));
+        let mut flush = systems::flush_schedule();
+        // Built now, not at the first flush: building adds resources (entities
+        // in bevy 0.20), and the entity count must not change at a flush.
+        flush.initialize(&mut world).expect("internal: the flush schedule builds");
         let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
@@ -97,7 +106,8 @@ impl Engine {
             numpy: AtomicU8::new(PromotionMode::Off as u8),
             device_name,
             alloc,
-            queue: OpQueue::default(),
+            queue,
+            flush: Mutex::new(flush),
         })))
     }
 
@@ -156,9 +166,7 @@ impl Engine {
     }
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
-        self.materialize_locked(w);
-        systems::dispatch_pending(w);
-        systems::cleanup(w, &self.0.drops);
+        self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
     }
 
     /// Turns the queued records into entities (nothing is computed).

@@ -14,6 +14,7 @@
 /// The ECS this engine is built on, for inspecting a world or embedding handles in one.
 pub use bevy_ecs;
 
+pub mod backend;
 pub mod backward;
 pub mod components;
 pub mod create;
