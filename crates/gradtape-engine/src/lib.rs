@@ -20,6 +20,7 @@ pub mod engine;
 pub mod literal;
 pub mod math;
 pub mod nest;
+pub mod nn;
 pub mod node;
 pub mod numdiff;
 pub mod numpy;
