@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn golden_reprs_match_tensorflow() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance/tf_cases.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/golden/tf_cases.json");
         let text = std::fs::read_to_string(path).expect("golden cases are readable");
         let cases: Value = serde_json::from_str(&text).expect("golden cases are JSON");
         let (mut checked, mut failures) = (0, Vec::new());

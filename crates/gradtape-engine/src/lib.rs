@@ -2,16 +2,19 @@
 //!
 //! One [`Engine`] owns one `bevy_ecs::World`. Tensors, variables, tapes and
 //! tape entries are entities (see [`components`]). An op call checks shapes
-//! and dtypes at once, spawns its output entity with a `Pending` op and
-//! queues it; the dispatch system runs the queue in program order at a flush
-//! (a value read, Display, or [`Engine::flush`]); the cleanup system
-//! despawns entities no handle refers to.
+//! and dtypes at once and appends a record to the engine's queue, without
+//! the World's lock (its output entity id comes from bevy's concurrent
+//! allocator). A flush (a value read, Display, or [`Engine::flush`])
+//! materialises the queue into entities in one pass, the dispatch system
+//! runs the pending ops in program order, and the cleanup system despawns
+//! entities no handle refers to.
 
 #![warn(missing_docs)]
 
 /// The ECS this engine is built on, for inspecting a world or embedding handles in one.
 pub use bevy_ecs;
 
+pub mod backend;
 pub mod backward;
 pub mod components;
 pub mod create;
@@ -29,6 +32,7 @@ mod par;
 pub mod pool;
 pub mod random;
 pub mod ops;
+pub mod queue;
 mod strided;
 pub mod systems;
 pub mod tape;

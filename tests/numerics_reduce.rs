@@ -1,0 +1,142 @@
+//! Reductions whose numbers a user can trust (issue 13): means correctly
+//! rounded as TF's `MeanReducer` computes them (the sum divided by the
+//! count), and float sums that are accurate and give the same bits on every
+//! run and any thread count.
+
+use gradtape::*;
+
+/// `[1.]*7 + [0.]*5` in every layout the kernels treat apart: all axes, a
+/// row (suffix axes), a column (prefix axes) and a middle axis.
+fn sevenths<T: Element + From<u8>>() -> Result<Vec<Tensor>> {
+    let v: Vec<T> = (0..12).map(|i| T::from(u8::from(i < 7))).collect();
+    let flat = from_slice(&v, &[12])?;
+    // Column j of `[12, 2]` holds the same twelve values.
+    let cols: Vec<T> = v.iter().flat_map(|&x| [x, x]).collect();
+    let cols = from_slice(&cols, &[12, 2])?;
+    Ok(vec![
+        flat.reduce_mean(Axes::All, false)?,
+        flat.reshape([1, 12])?.reduce_mean(-1, false)?,
+        cols.reduce_mean(0, false)?,
+        cols.reshape([1, 12, 2])?.reduce_mean(1, false)?,
+    ])
+}
+
+/// TF's `reduce_mean([1.]*7 + [0.]*5)` is 0.5833333, the f32 nearest 7/12
+/// (its scalar repr shows that f32 in full, as the golden cases do).
+#[test]
+fn reduce_mean_divides_f32() -> Result<()> {
+    for m in sevenths::<f32>()? {
+        for x in m.to_vec::<f32>()? {
+            assert_eq!(x.to_bits(), (7.0f32 / 12.0).to_bits(), "{m}");
+        }
+    }
+    let m = constant([1., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0.])?.reduce_mean(Axes::All, false)?;
+    assert_eq!(m.to_string(), "<tf.Tensor: shape=(), dtype=float32, numpy=0.5833333134651184>");
+    Ok(())
+}
+
+/// float64 means are the correctly rounded quotient too (7/12 = 0.5833333333333334).
+#[test]
+fn reduce_mean_divides_f64() -> Result<()> {
+    for m in sevenths::<f64>()? {
+        for x in m.to_vec::<f64>()? {
+            assert_eq!(x.to_bits(), (7.0f64 / 12.0).to_bits(), "{m}");
+        }
+    }
+    Ok(())
+}
+
+/// Values over six decades with both signs, so any change in the order of
+/// additions changes the bits of the sum.
+fn wild(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            (u - 0.5) * 10f64.powi((i % 7) as i32 - 3)
+        })
+        .collect()
+}
+
+/// Every float reduction this test pins, as raw bits: sum and mean of all,
+/// rows, columns and a middle axis, prod, and the broadcast backward (`sum_to`).
+fn reductions(dtype: DType) -> Result<Vec<u64>> {
+    let n = 1 << 18;
+    let v = wild(n, 7);
+    let x = constant_shaped(v.clone(), &[n])?.cast(dtype)?;
+    let m = x.reshape([512, 512])?;
+    let w = x.reshape([16, 32, 512])?;
+    let p = constant_shaped(v[..1 << 17].iter().map(|a| 1.0 + a / 1e4).collect::<Vec<f64>>(), &[1 << 17])?.cast(dtype)?;
+    let b = x.i(..512)?;
+    let tape = GradientTape::new();
+    let y = tape.record(|t| {
+        t.watch(&b)?;
+        b.broadcast_to(&[512, 512])?.mul(&m)?.reduce_sum(Axes::All, false)
+    })?;
+    let db = tape.gradient(&y, &b)?.expect("b is watched");
+    let outs = [
+        x.reduce_sum(Axes::All, false)?,
+        x.reduce_mean(Axes::All, false)?,
+        m.reduce_sum(0, false)?,
+        m.reduce_sum(1, false)?,
+        m.reduce_mean(0, false)?,
+        w.reduce_sum(1, false)?,
+        w.reduce_sum([0, 2], false)?,
+        p.reduce_prod(Axes::All, false)?,
+        db,
+    ];
+    Ok(outs.iter().flat_map(|t| t.cast(DType::F64).unwrap().to_vec::<f64>().unwrap()).map(f64::to_bits).collect())
+}
+
+/// The same reductions give the same bits on every run, with one thread and
+/// with two (issue 13: from 64Ki elements the parallel sum's order varied).
+#[test]
+fn reductions_are_deterministic_across_runs_and_threads() -> Result<()> {
+    for dtype in [DType::F32, DType::F64] {
+        let first = reductions(dtype)?;
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+            for run in 0..4 {
+                let again = pool.install(|| reductions(dtype))?;
+                assert!(again == first, "{dtype} run {run} on {threads} thread(s) differs");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// TF 2.21 (one thread) sums ten million float32 tenths to 1000001.375 and
+/// means them to 0.10000013560056686; the exact sum of those f32 values is
+/// 1000000.0149. Ours must be at least as close, and the mean its sum / n.
+#[test]
+fn reduce_sum_ten_million_tenths() -> Result<()> {
+    let x = fill(&[10_000_000], 0.1)?;
+    let exact = 1e7 * f64::from(0.1f32);
+    let sum = f64::from(x.reduce_sum(Axes::All, false)?.scalar::<f32>()?);
+    assert!((sum - exact).abs() <= (1000001.375 - exact).abs(), "sum {sum}");
+    let mean = x.reduce_mean(Axes::All, false)?.scalar::<f32>()?;
+    assert_eq!(mean, (sum as f32) / 1e7);
+    assert!((f64::from(mean) - exact / 1e7).abs() <= (0.10000013560056686 - exact / 1e7).abs(), "mean {mean}");
+    Ok(())
+}
+
+/// TF's relative error on the ten million tenths.
+const TF_REL_ERR: f64 = (1000001.375 - 1e7 * 0.1f32 as f64) / (1e7 * 0.1f32 as f64);
+
+/// Column sums (the broadcast backward's shape) are blocked too, at least
+/// as accurate as TF's total: a million rows of 0.1 added in sequence would
+/// drift by ~1% in float32.
+#[test]
+fn column_sums_are_accurate() -> Result<()> {
+    let x = fill(&[1_000_000, 3], 0.1)?;
+    let exact = 1e6 * f64::from(0.1f32);
+    for s in x.reduce_sum(0, false)?.to_vec::<f32>()? {
+        assert!((f64::from(s) - exact).abs() <= exact * TF_REL_ERR, "column sum {s}");
+    }
+    let x = constant_with(0.1, DType::F64)?.broadcast_to(&[1_000_000, 3])?;
+    for s in x.reduce_sum(0, false)?.to_vec::<f64>()? {
+        assert!((s - 1e5).abs() < 1e-8, "column sum {s}");
+    }
+    Ok(())
+}
