@@ -34,6 +34,10 @@ pub enum Out {
     None,
     /// A plain Python number or bool.
     Num(f64),
+    /// A plain Python string (a dtype's name, say).
+    Str(String),
+    /// A Python dict, compared key by key.
+    D(Vec<(&'static str, Out)>),
 }
 
 impl From<Tensor> for Out {
@@ -123,6 +127,20 @@ fn compare(e: &Value, got: &Out, ulps: u32, at: &str) -> std::result::Result<(),
             Ok(())
         }
         ("none", Out::None) => Ok(()),
+        ("dict", Out::D(items)) => {
+            let want = e["items"].as_object().ok_or("no items")?;
+            if want.len() != items.len() {
+                return Err(format!("{at}: {} keys, expected {}", items.len(), want.len()));
+            }
+            for (k, g) in items {
+                let w = want.get(*k).ok_or_else(|| format!("{at}: no key {k}"))?;
+                compare(w, g, ulps, &format!("{at}[{k:?}]"))?;
+            }
+            Ok(())
+        }
+        (_, Out::Str(x)) => {
+            if e["value"].as_str() == Some(x.as_str()) { Ok(()) } else { Err(format!("{at}: got {x:?}, expected {e}")) }
+        }
         (_, Out::Num(x)) if e.get("value").is_some() => {
             let w = num(&e["value"]);
             if exact(*x, w) { Ok(()) } else { Err(format!("{at}: got {x}, expected {w}")) }

@@ -28,6 +28,7 @@ pub mod node;
 pub mod numdiff;
 pub mod numpy;
 pub mod op;
+pub mod optimizers;
 mod par;
 pub mod pool;
 pub mod random;
