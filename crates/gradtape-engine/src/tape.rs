@@ -443,9 +443,9 @@ impl Engine {
 /// Runs `f` with this thread's tapes on `engine` paused, so nothing it
 /// computes is recorded (`tf.stop_gradient`).
 pub(crate) fn unrecorded<R>(engine: u64, f: impl FnOnce() -> R) -> R {
-    let paused: Vec<(u64, Entity)> = ACTIVE.with(|a| {
+    let paused: Vec<Active> = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
-        let (others, mine): (Vec<_>, Vec<_>) = a.drain(..).partition(|(e, _)| *e != engine);
+        let (others, mine): (Vec<_>, Vec<_>) = a.drain(..).partition(|x| x.engine != engine);
         *a = others;
         mine
     });
