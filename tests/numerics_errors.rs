@@ -68,3 +68,20 @@ fn refused_int_op_records_nothing() -> Result<()> {
     assert_eq!(tape.entries().len(), n);
     Ok(())
 }
+
+/// `t.i(usize::MAX)` used to wrap to -1 (the last element); an index that
+/// does not fit is out of bounds, with TF's StridedSlice text.
+#[test]
+fn index_does_not_wrap() -> Result<()> {
+    let t = constant([[1, 2, 3], [4, 5, 6]])?;
+    let oob = |d: usize| format!("slice index {} of dimension {d} out of bounds. [Op:StridedSlice]", i64::MAX);
+    assert_err(t.i(usize::MAX), "InvalidArgumentError", &oob(0));
+    assert_err(t.i((0usize, usize::MAX)), "InvalidArgumentError", &oob(1));
+    assert_err(t.i(u32::MAX as usize), "InvalidArgumentError", "slice index 4294967295 of dimension 0 out of bounds. [Op:StridedSlice]");
+    // As slice bounds they clamp, as Python's do: t[:huge] is all of t.
+    assert_eq!(t.i(..usize::MAX)?.dims(), &[2, 3]);
+    assert_eq!(t.i(usize::MAX..)?.dims(), &[0, 3]);
+    assert_eq!(t.i((1usize, 1usize..usize::MAX))?.to_vec::<i32>()?, vec![5, 6]);
+    assert_eq!(t.i(-1)?.to_vec::<i32>()?, vec![4, 5, 6]);
+    Ok(())
+}
