@@ -84,7 +84,7 @@ pub fn run(steps: usize) -> Result<Report> {
     let b = Variable::new(0.0)?;
     let mse = || -> Result<Tensor> {
         let pred = ((&w * &x)? + &b)?;
-        (&pred - &y)?.square()?.reduce_mean(Axes::All, false)
+        (&pred - &y)?.square()?.reduce_mean()
     };
     let first_loss = mse()?.item()?;
     for step in 0..steps {

@@ -60,7 +60,7 @@ impl Mlp {
 /// `mean(relu(z) - z·y + log(1 + exp(-|z|)))`: `exp` never overflows.
 pub fn bce_with_logits(z: &Tensor, y: &Tensor) -> Result<Tensor> {
     let softplus_tail = (z.abs()?.neg()?.exp()? + 1.0)?.log()?;
-    ((z.relu()? - &(z * y)?)? + &softplus_tail)?.reduce_mean(Axes::All, false)
+    ((z.relu()? - &(z * y)?)? + &softplus_tail)?.reduce_mean()
 }
 
 /// Adam (Kingma & Ba) with its moment estimates held as tensors.
@@ -136,7 +136,7 @@ impl Report {
 
 fn accuracy(z: &Tensor, y: &Tensor) -> Result<f64> {
     let right = z.greater(0.0)?.cast(DType::F32)?.equal(y)?.cast(DType::F32)?;
-    right.reduce_mean(Axes::All, false)?.item()
+    right.reduce_mean()?.item()
 }
 
 /// `steps` Adam steps on the four XOR points.

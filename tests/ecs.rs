@@ -82,7 +82,7 @@ fn dropped_persistent_tape_leaves_no_entities() -> Result<()> {
         let tape = e.gradient_tape(true, true);
         let y = tape.record(|t| {
             t.watch(&x)?;
-            (&x * &x)?.sin()?.reduce_sum(Axes::All, false)
+            (&x * &x)?.sin()?.reduce_sum()
         })?;
         assert!(tape.entries().len() >= 3);
         let g1 = tape.gradient(&y, &x)?.unwrap();

@@ -168,6 +168,12 @@ impl Show for Variable {
         self.to_string()
     }
 }
+impl Show for UnreadVariable<'_> {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl<T: Show + ?Sized> Show for &T {
     fn show(&self) -> String {
         (**self).show()

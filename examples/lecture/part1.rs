@@ -79,17 +79,17 @@ fn dtypes() -> Result<()> {
 fn reductions() -> Result<()> {
     section("Reductions");
     cell!(let x = "x = tf.constant([[1., 2., 3.], [4., 5., 6.]])", constant([[1., 2., 3.], [4., 5., 6.]]));
-    cell!("tf.reduce_sum(x)", x.reduce_sum(Axes::All, false));
-    cell!("tf.reduce_sum(x, axis=0)", x.reduce_sum(0, false));
-    cell!("tf.reduce_sum(x, axis=1, keepdims=True)", x.reduce_sum(1, true));
-    cell!("tf.reduce_max(x, axis=-1)", x.reduce_max(-1, false));
-    cell!("tf.reduce_min(x, axis=[0, 1])", x.reduce_min([0, 1], false));
-    cell!("tf.reduce_mean(x, axis=0)", x.reduce_mean(0, false));
-    cell!("tf.reduce_mean([1., 2., 3., 4.])", constant([1., 2., 3., 4.])?.reduce_mean(Axes::All, false));
+    cell!("tf.reduce_sum(x)", x.reduce_sum());
+    cell!("tf.reduce_sum(x, axis=0)", x.reduce_sum_axis(0));
+    cell!("tf.reduce_sum(x, axis=1, keepdims=True)", x.reduce_sum_with(1, true));
+    cell!("tf.reduce_max(x, axis=-1)", x.reduce_max_axis(-1));
+    cell!("tf.reduce_min(x, axis=[0, 1])", x.reduce_min_axis([0, 1]));
+    cell!("tf.reduce_mean(x, axis=0)", x.reduce_mean_axis(0));
+    cell!("tf.reduce_mean([1., 2., 3., 4.])", constant([1., 2., 3., 4.])?.reduce_mean());
     note("An integer mean stays integer: 10 / 4 truncates to 2.");
-    cell!("tf.reduce_mean([1, 2, 3, 4])", constant([1, 2, 3, 4])?.reduce_mean(Axes::All, false));
-    cell!("tf.reduce_mean([-1, -2])", constant([-1, -2])?.reduce_mean(Axes::All, false));
-    cell!("tf.reduce_sum(x, axis=2)", x.reduce_sum(2, false));
+    cell!("tf.reduce_mean([1, 2, 3, 4])", constant([1, 2, 3, 4])?.reduce_mean());
+    cell!("tf.reduce_mean([-1, -2])", constant([-1, -2])?.reduce_mean());
+    cell!("tf.reduce_sum(x, axis=2)", x.reduce_sum_axis(2));
     Ok(())
 }
 

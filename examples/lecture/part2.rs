@@ -209,7 +209,7 @@ fn tapes() -> Result<()> {
             Ok((g, x, y))
         }
     );
-    cell!("g.jacobian(y, [x])", g.jacobian(&y, &[&x], Unconnected::None, true));
+    cell!("g.jacobian(y, [x])", g.jacobian(&y, &[&x]));
     cell!(
         let (g, x, y) =
             "with tf.GradientTape() as g:\n    x = tf.constant([[1., 2.], [3., 4.]], dtype=tf.float32)\n    g.watch(x)\n    y = x * x",
@@ -242,10 +242,10 @@ fn numerical_derivative() -> Result<()> {
     cell!(let dy_dx = "dy_dx = tape.gradient(y, x)", some(tape.gradient(&y, &x)?));
     show!(dy_dx);
     note("In float32 the difference quotient loses digits to rounding; float64 brings it within h**2.");
-    cell!("tf.reduce_max(tf.abs(d(lambda x: x ** 3, x) - dy_dx))", (d(|x| x.pow(3), &x, 1e-3)? - &dy_dx)?.abs()?.reduce_max(Axes::All, false));
+    cell!("tf.reduce_max(tf.abs(d(lambda x: x ** 3, x) - dy_dx))", (d(|x| x.pow(3), &x, 1e-3)? - &dy_dx)?.abs()?.reduce_max());
     cell!(
         "x64 = tf.cast(x, tf.float64)\ntf.reduce_max(tf.abs(d(lambda x: x ** 3, x64) - 3 * x64 ** 2))",
-        (d(|x| x.pow(3), &x.cast(DType::F64)?, 1e-3)? - (3 * &x.cast(DType::F64)?.pow(2)?)?)?.abs()?.reduce_max(Axes::All, false)
+        (d(|x| x.pow(3), &x.cast(DType::F64)?, 1e-3)? - (3 * &x.cast(DType::F64)?.pow(2)?)?)?.abs()?.reduce_max()
     );
     Ok(())
 }

@@ -12,9 +12,11 @@
 /// The ECS this engine is built on, for inspecting a world or embedding handles in one.
 pub use bevy_ecs;
 
+pub mod as_tensor;
 pub mod backward;
 pub mod components;
 pub mod create;
+pub mod describe;
 pub mod creation2;
 pub mod engine;
 pub mod literal;
@@ -27,13 +29,20 @@ mod par;
 pub mod pool;
 pub mod random;
 pub mod ops;
+mod reduce_api;
+pub mod slicing;
+pub mod tape_options;
 mod strided;
 pub mod systems;
 pub mod tape;
 pub mod tensor;
 pub mod variable;
+pub mod variable_ops;
+#[doc(hidden)]
+pub mod literal_macro;
 pub mod vulkan;
 
+pub use as_tensor::AsTensor;
 pub use backward::{Differentiable, Unconnected};
 pub use creation2::{eye, identity, linspace, meshgrid, one_hot, range_from, stop_gradient, PadMode};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
@@ -51,4 +60,7 @@ pub use ops::operators::{IntoOperand, Operand};
 pub use ops::reduce::Axes;
 pub use tape::{EntryInfo, GradientTape, StopRecordingGuard, TapeGuard};
 pub use tensor::Tensor;
+pub use slicing::{s, Slice};
+pub use tape_options::{GradientOptions, JacobianOptions, Sources, TapeOptions, Watchable};
 pub use variable::{AssignValue, Variable};
+pub use variable_ops::UnreadVariable;

@@ -173,7 +173,11 @@ impl Tensor {
 }
 
 impl fmt::Display for Tensor {
+    /// TF's repr; with `{:#}`, TF's `str` (what `print(t)` shows).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f.write_str(&self.str());
+        }
         match self.try_data() {
             Ok(d) => f.write_str(&format::tensor_repr(&d, self.shape())),
             // Display cannot fail with our error; it shows it instead of a value.

@@ -15,6 +15,7 @@ use crate::node::Node;
 use crate::ops::binary::{self, BinaryOp};
 use crate::ops::index::IndexArg;
 use crate::pool::BufferPool;
+use crate::variable_ops::UnreadVariable;
 use crate::{tape, Engine, Tensor};
 
 static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
@@ -158,7 +159,7 @@ impl Variable {
         self.engine.lock().get::<Trainable>(self.id()).is_some()
     }
 
-    fn storage(&self) -> Arc<HostData> {
+    pub(crate) fn storage(&self) -> Arc<HostData> {
         self.engine.lock().get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone()
     }
 
@@ -204,13 +205,13 @@ impl Variable {
     }
 
     /// `v.assign(value)`: replaces the value in place; the entity stays.
-    pub fn assign(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         self.set(t.data());
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
-    fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<&Variable> {
+    fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         if self.dtype() == DType::Bool {
             // TF has no bool kernel for these (its NotFoundError; the text is TF's).
@@ -223,21 +224,21 @@ impl Variable {
         // Computed on the host, outside every tape: an update is not a differentiable op.
         let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s, &mut BufferPool::default());
         self.set(Arc::new(new));
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
     /// `v.assign_add(value)`.
-    pub fn assign_add(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_add(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         self.update(BinaryOp::Add, value)
     }
 
     /// `v.assign_sub(value)`.
-    pub fn assign_sub(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_sub(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         self.update(BinaryOp::Sub, value)
     }
 
     /// `v[index].assign(value)`: replaces the selected elements in place.
-    pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let (spec, window, kept) = crate::ops::index::resolve(self.shape(), &index.items())?;
         let t = value.to_tensor_like(&self.engine, self.dtype())?;
         if !t.engine.same(&self.engine) {
@@ -254,7 +255,7 @@ impl Variable {
         let mut data = (*self.storage()).clone();
         crate::ops::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
         self.set(Arc::new(data));
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
     /// The value's elements as `T`.
