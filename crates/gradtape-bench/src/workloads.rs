@@ -191,3 +191,34 @@ pub fn mlp_step_ms(e: &Engine) -> Result<f64> {
         5,
     )? * 1e3)
 }
+
+/// The fused-chain workload's operands: x, w, b, s, t of 16M float32 each.
+pub fn fused_operands(e: &Engine) -> Result<[Tensor; 5]> {
+    let n = 16 << 20;
+    Ok([uniform(e, &[n], 10)?, uniform(e, &[n], 11)?, uniform(e, &[n], 12)?, uniform(e, &[n], 13)?, uniform(e, &[n], 14)?])
+}
+
+/// `relu(x * w + b) * s - t` on 16M float32, in one expression, flushed;
+/// with `tape`, recorded on a tape that watches x (forward only).
+pub fn fused16m_ms(e: &Engine, tape: bool) -> Result<f64> {
+    let [x, w, b, s, t] = fused_operands(e)?;
+    let expr = || (((&x * &w)? + &b)?.relu()? * &s)? - &t;
+    Ok(median_time(
+        || {
+            let y = if tape {
+                let tp = e.gradient_tape(false, true);
+                tp.record(|tp| {
+                    tp.watch(&x)?;
+                    expr()
+                })?
+            } else {
+                expr()?
+            };
+            e.flush();
+            black_box(y);
+            Ok(())
+        },
+        10,
+        3,
+    )? * 1e3)
+}

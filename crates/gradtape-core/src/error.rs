@@ -25,6 +25,9 @@ pub enum Error {
     /// A device could not be opened or failed.
     #[error("DeviceError: {0}")]
     Device(String),
+    /// `tf.errors.InternalError`: what TF's kernels raise for integer `TruncateDiv` by zero.
+    #[error("InternalError: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -37,7 +40,8 @@ impl Error {
             | Error::Runtime(m)
             | Error::Attribute(m)
             | Error::ResourceExhausted(m)
-            | Error::Device(m) => m,
+            | Error::Device(m)
+            | Error::Internal(m) => m,
         }
     }
 
@@ -51,6 +55,7 @@ impl Error {
             Error::Attribute(_) => "AttributeError",
             Error::ResourceExhausted(_) => "ResourceExhaustedError",
             Error::Device(_) => "DeviceError",
+            Error::Internal(_) => "InternalError",
         }
     }
 }

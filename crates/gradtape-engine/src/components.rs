@@ -1,7 +1,8 @@
 //! The components of tensor, variable, tape and tape-entry entities.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use bevy_ecs::entity::EntityHashSet;
 use bevy_ecs::prelude::*;
 use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
@@ -71,10 +72,23 @@ pub struct Tape {
     pub entered: bool,
     /// Its entries, in recording order.
     pub entries: Vec<Entity>,
-    /// Tensors marked `Watched` by this tape, unmarked when it resets or dies.
-    pub marked: Vec<Entity>,
+    /// The tensors on it, unmarked when it resets or dies.
+    pub marks: Arc<TapeMarks>,
     /// Watched variables as (creation seq, handle), kept alive by the tape.
     pub variables: Vec<(u64, Node)>,
+}
+
+/// The tensors on a tape (watched, or made by an op it recorded). Kept
+/// outside the World, so that an op call asks it without the World's lock;
+/// the `Watched` components mirror it for queries.
+#[derive(Default, Debug)]
+pub struct TapeMarks(Mutex<EntityHashSet>);
+
+impl TapeMarks {
+    /// The set, locked.
+    pub fn lock(&self) -> MutexGuard<'_, EntityHashSet> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// One recorded op of a tape: enough to run its gradient rule.

@@ -4,12 +4,14 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use bevy_ecs::entity::RemoteAllocator;
 use bevy_ecs::prelude::*;
 use gradtape_core::{Error, Result};
 
 use crate::components::{PendingQueue, Stats};
 use crate::node::DropQueue;
 use crate::numpy::PromotionMode;
+use crate::queue::{OpQueue, Record};
 use crate::systems;
 
 /// Where an engine computes.
@@ -47,6 +49,12 @@ pub(crate) struct EngineInner {
     pub drops: Arc<DropQueue>,
     pub numpy: AtomicU8,
     pub device_name: String,
+    /// Hands out entity ids without the World's lock (bevy's concurrent allocator).
+    pub alloc: RemoteAllocator,
+    /// Records of op calls since the last flush, kept outside the World's lock.
+    pub queue: Arc<OpQueue>,
+    /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
+    pub flush: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -83,12 +91,23 @@ impl Engine {
         world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
+        world.init_resource::<crate::backend::Planned>();
+        let queue = Arc::new(OpQueue::default());
+        world.insert_resource(systems::Queue(queue.clone()));
+        let mut flush = systems::flush_schedule();
+        // Built now, not at the first flush: building adds resources (entities
+        // in bevy 0.20), and the entity count must not change at a flush.
+        flush.initialize(&mut world).expect("internal: the flush schedule builds");
+        let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
             world: Mutex::new(world),
             drops,
             numpy: AtomicU8::new(PromotionMode::Off as u8),
             device_name,
+            alloc,
+            queue,
+            flush: Mutex::new(flush),
         })))
     }
 
@@ -147,19 +166,35 @@ impl Engine {
     }
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
-        systems::dispatch_pending(w);
-        systems::cleanup(w, &self.0.drops);
+        self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
+    }
+
+    /// Turns the queued records into entities (nothing is computed).
+    pub(crate) fn materialize_locked(&self, w: &mut World) {
+        systems::materialize(w, self.0.queue.take());
+    }
+
+    /// A fresh entity id for a record about to be queued.
+    pub(crate) fn alloc(&self) -> Entity {
+        self.0.alloc.alloc()
+    }
+
+    /// Appends `first` and then `rest` to the op queue; the World is not touched.
+    pub(crate) fn enqueue(&self, first: Record, rest: impl IntoIterator<Item = Record>) {
+        self.0.queue.push(first, rest);
     }
 
     /// Despawns entities whose last handle is gone, without running ops.
     pub fn collect_garbage(&self) {
         let mut w = self.lock();
+        self.materialize_locked(&mut w);
         systems::cleanup(&mut w, &self.0.drops);
     }
 
     /// How many entities the world holds (tensors, variables, tapes, entries).
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
+        self.materialize_locked(&mut w);
         systems::cleanup(&mut w, &self.0.drops);
         w.entities().count_spawned() as usize
     }

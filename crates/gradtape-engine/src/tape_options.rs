@@ -18,7 +18,7 @@
 //! | `tape.jacobian(y, x, experimental_use_pfor=False)` | `tape.jacobian_with(&y, &x, JacobianOptions::new().experimental_use_pfor(false))?` |
 //!
 //! A Rust array holds one type, so a list mixing tensors and variables is a
-//! tuple (`(&x, &v)`), or a slice of `&dyn` references for `watch_all`.
+//! tuple (`(&x, &v)`), or a slice of `&dyn Watchable` references.
 //!
 //! ```
 //! # use gradtape_engine::*;
@@ -346,8 +346,19 @@ impl GradientTape {
         x.watch_on(self)
     }
 
-    /// Watches a list mixing tensors and variables: `tape.watch_all(&[&x, &v])`.
-    pub fn watch_all(&self, xs: &[&dyn Watchable]) -> Result<()> {
+    /// Watches a list (`tape.watch_all(&[&x, &y])`), the same as
+    /// `tape.watch(&[&x, &y])`. A list mixing tensors and variables is a
+    /// tuple for `watch`, or names its element type here:
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let (x, v) = (constant(1.0)?, Variable::new(2.0)?);
+    /// let tape = GradientTape::new();
+    /// tape.record(|t| t.watch_all(&[&x as &dyn Watchable, &v]))?;
+    /// assert_eq!(tape.watched_variables().len(), 1);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn watch_all<W: Watchable>(&self, xs: &[W]) -> Result<()> {
         xs.iter().try_for_each(|x| x.watch_on(self))
     }
 

@@ -7,10 +7,11 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{DeviceFault, Dims, Failed, ElemType, Pending, PendingQueue, Storage};
+use crate::components::{DeviceFault, Failed, Storage};
 use crate::engine::Engine;
 use crate::node::{Node, Token};
 use crate::op::OpKind;
+use crate::queue::Record;
 use crate::tape;
 
 /// An immutable tensor: an entity of an [`Engine`]'s world plus its shape and
@@ -59,14 +60,25 @@ impl Tensor {
         self.node.entity()
     }
 
-    /// Spawns a computed tensor.
+    /// A computed tensor, queued to be spawned at the next flush.
     pub(crate) fn from_data(engine: &Engine, data: HostData, shape: Shape) -> Tensor {
-        let dtype = data.dtype();
+        Tensor::from_arc(engine, Arc::new(data), shape, SmallVec::new(), SmallVec::new())
+    }
+
+    /// A tensor of a shared host value, on the tapes in `watched`, queued
+    /// with the tape `entries` that made it.
+    pub(crate) fn from_arc(
+        engine: &Engine,
+        data: Arc<HostData>,
+        shape: Shape,
+        watched: SmallVec<[Entity; 1]>,
+        entries: SmallVec<[Record; 1]>,
+    ) -> Tensor {
         debug_assert_eq!(data.len(), shape.numel());
-        let mut w = engine.lock();
-        let e = w.spawn((Dims(shape.clone()), ElemType(dtype), Storage(Arc::new(data)))).id();
-        drop(w);
-        Tensor::wrap(engine, e, shape, dtype)
+        let e = engine.alloc();
+        let out = Tensor::wrap(engine, e, shape.clone(), data.dtype());
+        engine.enqueue(Record::Value { e, data, shape, watched }, entries);
+        out
     }
 
     pub(crate) fn wrap(engine: &Engine, e: Entity, shape: Shape, dtype: DType) -> Tensor {
@@ -92,17 +104,15 @@ impl Tensor {
         }
         shape.checked_numel(dtype.size())?;
         let nodes: SmallVec<[Node; 2]> = inputs.iter().map(|t| t.node.clone()).collect();
-        // Recording needs its own copy of the op; without an active tape
-        // (the common case) the op moves straight into its entity.
-        let taped = tape::any_active(engine.id()).then(|| (kind.clone(), nodes.clone()));
-        let mut w = engine.lock();
-        // One spawn with every component: each later insert would move the row.
-        let e = w.spawn((Dims(shape.clone()), ElemType(dtype), Pending { kind, inputs: nodes })).id();
-        let out = Tensor::wrap(engine, e, shape, dtype);
-        if let Some((kind, nodes)) = taped {
-            tape::record(&mut w, engine, &kind, &nodes, &out.node);
+        // The World is not touched: the entity id comes from the concurrent
+        // allocator, and the op (and any tape's entry) goes on the queue.
+        let e = engine.alloc();
+        let out = Tensor::wrap(engine, e, shape.clone(), dtype);
+        let (mut watched, mut entries) = (SmallVec::new(), SmallVec::<[Record; 1]>::new());
+        if tape::any_active(engine.id()) {
+            tape::record(engine.id(), &kind, &nodes, &out.node, &mut watched, &mut entries);
         }
-        w.resource_mut::<PendingQueue>().0.push(e);
+        engine.enqueue(Record::Op { e, kind, inputs: nodes, shape, dtype, watched }, entries);
         Ok(out)
     }
 
@@ -116,6 +126,7 @@ impl Tensor {
     /// The value on the host, or the device failure that lost it.
     pub fn try_data(&self) -> Result<Arc<HostData>> {
         let mut w = self.engine.lock();
+        // Not spawned yet (still queued) reads as no `Storage`.
         if w.get::<Storage>(self.id()).is_none() {
             self.engine.flush_locked(&mut w);
             crate::vulkan::ensure_host(&mut w, self.id());

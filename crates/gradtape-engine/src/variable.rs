@@ -167,9 +167,12 @@ impl Variable {
     pub fn read(&self) -> Tensor {
         let mut w = self.engine.lock();
         let data = w.get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone();
-        let e = w.spawn((Dims(self.shape().clone()), ElemType(self.dtype()), Storage(data))).id();
+        let e = self.engine.alloc();
         let out = Tensor::wrap(&self.engine, e, self.shape().clone(), self.dtype());
-        tape::on_variable_read(&mut w, &self.engine, &self.node, &out.node);
+        let (mut watched, mut entries) = (smallvec::SmallVec::new(), smallvec::SmallVec::new());
+        tape::on_variable_read(&mut w, self.engine.id(), &self.node, &out.node, &mut watched, &mut entries);
+        drop(w);
+        self.engine.enqueue(crate::queue::Record::Value { e, data, shape: self.shape().clone(), watched }, entries);
         out
     }
 

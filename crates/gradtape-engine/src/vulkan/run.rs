@@ -12,10 +12,11 @@ use smallvec::SmallVec;
 
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
-use crate::components::{DeviceFault, Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage};
+use crate::backend::cpu::{put_pool, run_on_host, take_pool};
+use crate::backend::Backend;
+use crate::components::{DeviceFault, Failed, Stats, Storage};
 use crate::node::Node;
-use crate::op::{self, OpKind};
-use crate::pool::BufferPool;
+use crate::op::OpKind;
 
 /// An op output's value on the Vulkan device. Immutable like `Storage`:
 /// an entity's value never changes once computed.
@@ -92,21 +93,20 @@ impl Flush {
     }
 }
 
-/// Runs every queued op: device ops recorded into one command buffer,
-/// submitted once; ops the device lacks on the CPU, in program order.
+/// The `Dispatch` system of the Vulkan backend: it takes every planned op.
 pub fn dispatch(world: &mut World) {
-    let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
-    if queue.is_empty() {
-        return;
+    crate::backend::dispatch_system::<VulkanBackend>(world);
+}
+
+impl Backend for VulkanBackend {
+    /// Device ops recorded into one command buffer, submitted once; ops the
+    /// device lacks on the CPU, in program order.
+    fn dispatch(world: &mut World, ops: Vec<Op>) {
+        dispatch_ops(world, ops);
     }
-    let mut ops: Vec<Op> = Vec::with_capacity(queue.len());
-    for e in queue {
-        let Ok(mut ent) = world.get_entity_mut(e) else { continue };
-        let Some(p) = ent.take::<Pending>() else { continue };
-        let (Some(d), Some(t)) = (ent.get::<Dims>(), ent.get::<ElemType>()) else { continue };
-        let (shape, dtype) = (d.0.clone(), t.0);
-        ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape, dtype });
-    }
+}
+
+fn dispatch_ops(world: &mut World, ops: Vec<Op>) {
     let (dev, fuse, fail_next) = {
         let mut be = world.resource_mut::<VulkanBackend>();
         be.uploads.retain(|_, (w, _)| w.strong_count() > 0);
@@ -285,21 +285,9 @@ fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
             download(world, n.entity())?;
         }
     }
-    let inputs: SmallVec<[(Arc<HostData>, &Shape); 2]> = op
-        .inputs
-        .iter()
-        .map(|n| {
-            let s = world.get::<Storage>(n.entity()).expect("internal: an op input is computed before the op");
-            (s.0.clone(), &n.shape)
-        })
-        .collect();
-    let mut pool = world.get_resource_mut::<BufferPool>().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
-    let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype, &mut pool);
-    drop(inputs);
-    if let Some(mut p) = world.get_resource_mut::<BufferPool>() {
-        *p = pool;
-    }
-    world.entity_mut(op.e).insert(Storage(out));
+    let mut pool = take_pool(world);
+    run_on_host(world, op, &mut pool);
+    put_pool(world, pool);
     Ok(())
 }
 
