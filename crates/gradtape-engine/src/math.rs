@@ -141,8 +141,13 @@ impl Tensor {
     pub fn reduce_variance(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
         self.float_stat()?;
         let axes = axes.into();
-        let mean = self.reduce_mean(axes.clone(), true)?;
-        self.sub(&mean)?.square()?.reduce_mean(axes, keepdims)
+        let mean = crate::nn::mean_by_division(self, axes.clone())?;
+        let var = crate::nn::mean_by_division(&self.sub(&mean)?.square()?, axes.clone())?;
+        if keepdims {
+            return Ok(var);
+        }
+        let dims = self.reduce_sum(axes, false)?.dims().to_vec();
+        var.reshape(&Shape::new(&dims))
     }
 
     /// `tf.math.reduce_std`: the square root of [`Tensor::reduce_variance`].

@@ -10,6 +10,7 @@ use smallvec::SmallVec;
 
 use super::binary2::{self, Binary2};
 use super::scan::{self, ScanOp};
+use super::take::{self, Combine};
 use super::topk;
 use super::unary2::{self, Unary2};
 use crate::op::OpKind;
@@ -47,6 +48,18 @@ pub enum ExtOp {
         /// The length of the output's last axis.
         n: usize,
     },
+    /// `out[i] = x.flat[offsets[i]]` (gather, gather_nd, boolean_mask).
+    Take {
+        /// Flat source positions, one per output element.
+        offsets: Arc<[usize]>,
+    },
+    /// `out.flat[offsets[i]] (+)= u[i]` into zeros (scatter_nd, Take's gradient).
+    Put {
+        /// Flat destination positions, one per input element.
+        offsets: Arc<[usize]>,
+        /// How duplicates combine.
+        how: Combine,
+    },
 }
 
 impl ExtOp {
@@ -60,6 +73,8 @@ impl ExtOp {
             ExtOp::TopKIndices { .. } => "TopKV2",
             ExtOp::GatherLast => "GatherV2",
             ExtOp::ScatterAddLast { .. } => "TensorScatterAdd",
+            ExtOp::Take { .. } => "GatherV2",
+            ExtOp::Put { .. } => "ScatterNd",
         }
     }
 }
@@ -80,6 +95,8 @@ pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape,
         ExtOp::TopKIndices { k } => topk::top_k_cpu(d(0), s(0), *k),
         ExtOp::GatherLast => topk::gather_last_cpu(d(0), s(0), d(1), out),
         ExtOp::ScatterAddLast { n } => topk::scatter_add_last_cpu(d(0), d(1), *n, out, dtype),
+        ExtOp::Take { offsets } => take::take_cpu(d(0), offsets),
+        ExtOp::Put { offsets, how } => take::put_cpu(d(0), offsets, out.numel(), *how),
     }
 }
 
@@ -101,5 +118,7 @@ pub(crate) fn grad(
         ExtOp::TopKIndices { .. } => Ok(smallvec::smallvec![None]),
         ExtOp::GatherLast => topk::gather_last_grad(&inputs[0], &inputs[1], g, batch),
         ExtOp::ScatterAddLast { .. } => topk::scatter_add_last_grad(&inputs[1], g, batch),
+        ExtOp::Take { offsets } => take::take_grad(offsets, &inputs[0], g, batch),
+        ExtOp::Put { offsets, how } => take::put_grad(offsets, *how, &inputs[0], g, batch),
     }
 }

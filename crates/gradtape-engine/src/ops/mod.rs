@@ -11,6 +11,7 @@ pub mod movement;
 pub mod operators;
 pub mod reduce;
 pub mod scan;
+pub mod take;
 pub mod topk;
 pub mod unary;
 pub mod unary2;
