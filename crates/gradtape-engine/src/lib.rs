@@ -60,7 +60,7 @@ pub use math::NormOrd;
 pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, ScatterMode};
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
-pub use numpy::{enable_numpy_behavior, PromotionMode};
+pub use numpy::{enable_numpy_behavior, enable_numpy_behavior_with, PromotionMode};
 pub use op::OpKind;
 pub use ops::cast::where_;
 pub use ops::index::{Idx, IndexArg, IntoIdx};

@@ -217,9 +217,10 @@ impl Variable {
     fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         if self.dtype() == DType::Bool {
-            // TF has no bool kernel for these (its NotFoundError; the text is TF's).
+            // TF has no bool kernel for these: its NotFoundError, whose first
+            // line this is (TF goes on to list the kernels its build registered).
             let name = if op == BinaryOp::Add { "AssignAddVariableOp" } else { "AssignSubVariableOp" };
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::NotFound(format!(
                 "Could not find device for node: {{{{node {name}}}}} = {name}[dtype=DT_BOOL] [Op:{name}]"
             )));
         }
