@@ -15,6 +15,7 @@
 pub use bevy_ecs;
 
 pub mod backend;
+pub mod autodiff;
 pub mod backward;
 pub mod components;
 pub mod create;
