@@ -15,3 +15,9 @@ pub mod prelude {
         Device, Engine, GradientTape, Idx, PromotionMode, Tensor, Unconnected, Variable,
     };
 }
+
+/// Training and simulation across processes and machines on MPI (feature
+/// `mpi`): Horovod's `init`, `allreduce`, `broadcast_variables` and
+/// `DistributedGradientTape`. See the README's "Across machines (MPI)".
+#[cfg(feature = "mpi")]
+pub use gradtape_distributed as distributed;

@@ -1,8 +1,11 @@
 //! Reductions whose numbers a user can trust (issue 13): means correctly
 //! rounded as TF's `MeanReducer` computes them (the sum divided by the
-//! count), and float sums that are accurate and give the same bits on every
-//! run and any thread count.
+//! count), and float sums in a fixed order, TF's own where TF's is fixed, so
+//! they give the same bits on every run and any thread count.
 
+mod golden2;
+
+use golden2::check;
 use gradtape::*;
 
 /// `[1.]*7 + [0.]*5` in every layout the kernels treat apart: all axes, a
@@ -32,6 +35,8 @@ fn reduce_mean_divides_f32() -> Result<()> {
     }
     let m = constant([1., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0.])?.reduce_mean(Axes::All, false)?;
     assert_eq!(m.to_string(), "<tf.Tensor: shape=(), dtype=float32, numpy=0.5833333134651184>");
+    // TF: reduce_mean([0.1] * 10) is 0.1 (times 1/n gave 0.10000002).
+    assert_eq!(constant([0.1; 10])?.reduce_mean(Axes::All, false)?.scalar::<f32>()?, 0.1);
     Ok(())
 }
 
@@ -106,22 +111,29 @@ fn reductions_are_deterministic_across_runs_and_threads() -> Result<()> {
     Ok(())
 }
 
-/// TF 2.21 (one thread) sums ten million float32 tenths to 1000001.375 and
-/// means them to 0.10000013560056686; the exact sum of those f32 values is
-/// 1000000.0149. Ours must be at least as close, and the mean its sum / n.
+/// Full and row sums add in exactly the order of TF's single-threaded Eigen
+/// reduction (SEMANTICS_2.md), so they give TF's bits: ten million float32
+/// tenths sum to 1000001.375 (exact: 1000000.0149) and mean to that / 1e7.
 #[test]
 fn reduce_sum_ten_million_tenths() -> Result<()> {
     let x = fill(&[10_000_000], 0.1)?;
-    let exact = 1e7 * f64::from(0.1f32);
-    let sum = f64::from(x.reduce_sum(Axes::All, false)?.scalar::<f32>()?);
-    assert!((sum - exact).abs() <= (1000001.375 - exact).abs(), "sum {sum}");
-    let mean = x.reduce_mean(Axes::All, false)?.scalar::<f32>()?;
-    assert_eq!(mean, (sum as f32) / 1e7);
-    assert!((f64::from(mean) - exact / 1e7).abs() <= (0.10000013560056686 - exact / 1e7).abs(), "mean {mean}");
+    check("reduce_sum_ten_million_tenths", vec![x.reduce_sum(Axes::All, false)?, x.reduce_mean(Axes::All, false)?]);
+    // A row of a matrix is the same sum in TF's order, from its own offset.
+    let rows = x.reshape([2, 5_000_000])?.reduce_sum(1, false)?.to_vec::<f32>()?;
+    let halves = [x.i(..5_000_000)?, x.i(5_000_000..)?];
+    assert_eq!(rows[0].to_bits(), halves[0].reduce_sum(Axes::All, false)?.scalar::<f32>()?.to_bits());
+    assert!((f64::from(rows[1]) - 1e7 / 2.0 * f64::from(0.1f32)).abs() < 1.0, "{rows:?}");
     Ok(())
 }
 
-/// TF's relative error on the ten million tenths.
+/// A thousand float32 tenths: TF's 99.9999771118164 (a sequential sum gives 99.99905).
+#[test]
+fn reduce_sum_thousand_tenths() -> Result<()> {
+    check("reduce_sum_thousand_tenths", fill(&[1000], 0.1)?.reduce_sum(Axes::All, false));
+    Ok(())
+}
+
+/// TF's relative error on the ten million tenths (1000001.375).
 const TF_REL_ERR: f64 = (1000001.375 - 1e7 * 0.1f32 as f64) / (1e7 * 0.1f32 as f64);
 
 /// Column sums (the broadcast backward's shape) are blocked too, at least

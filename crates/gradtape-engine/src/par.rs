@@ -27,65 +27,131 @@ pub fn zip<A: Copy + Sync, B: Copy + Sync, O: Send>(dst: &mut [O], a: &[A], b: &
     }
 }
 
-/// The summation block: sums are taken block by block over fixed boundaries
-/// (multiples of `BLOCK` from the start), so the bits depend on the data
-/// alone, never on how many threads share the blocks.
-const BLOCK: usize = 1 << 12;
-
 /// A float the deterministic sums handle.
 pub trait SumFloat: Copy + Send + Sync + std::ops::Add<Output = Self> + std::ops::AddAssign {
     /// Additive identity.
     const ZERO: Self;
+    /// [`sum_at`] for this type, with Eigen's AVX packet width.
+    fn eigen_sum(v: &[Self], first: usize) -> Self;
 }
 impl SumFloat for f32 {
     const ZERO: f32 = 0.0;
+    fn eigen_sum(v: &[f32], first: usize) -> f32 {
+        tree::<f32, 8>(v, first)
+    }
 }
 impl SumFloat for f64 {
     const ZERO: f64 = 0.0;
+    fn eigen_sum(v: &[f64], first: usize) -> f64 {
+        tree::<f64, 4>(v, first)
+    }
 }
 
-/// Accumulators per block: enough independent chains to hide the add
-/// latency, and each chain adds at most `BLOCK / LANES` values in sequence.
-const LANES: usize = 64;
+/// Elements per leaf of Eigen's tree, in packets (`kLeafSize`).
+const LEAF_PACKETS: usize = 1024;
 
-/// One block's sum: `LANES` sequential chains, then a pairwise tree of them.
+/// Eigen's leaf (`InnerMostDimReducer<.., true, false>`): packets of `P`
+/// lanes into four accumulators (stride 4P) added `((a0+a1)+a2)+a3`, then
+/// the remaining whole packets into the first, then the scalars into `s`;
+/// the result is `s + hsum(p)`, hsum folding halves (`p_i + p_{i+P/2}`).
 #[inline(always)]
-fn block_body<T: SumFloat>(v: &[T]) -> T {
-    let mut acc = [T::ZERO; LANES];
-    let mut it = v.chunks_exact(LANES);
-    for c in &mut it {
-        for i in 0..LANES {
-            acc[i] += c[i];
+fn leaf_body<T: SumFloat, const P: usize>(v: &[T]) -> T {
+    let n = v.len();
+    let mut p0 = [T::ZERO; P];
+    let mut start = 0;
+    if n >= 4 * P {
+        let (mut p1, mut p2, mut p3) = ([T::ZERO; P], [T::ZERO; P], [T::ZERO; P]);
+        start = n / (4 * P) * (4 * P);
+        for c in v[..start].chunks_exact(4 * P) {
+            for l in 0..P {
+                p0[l] += c[l];
+                p1[l] += c[P + l];
+                p2[l] += c[2 * P + l];
+                p3[l] += c[3 * P + l];
+            }
+        }
+        for l in 0..P {
+            p0[l] = ((p0[l] + p1[l]) + p2[l]) + p3[l];
         }
     }
-    for (a, &x) in acc.iter_mut().zip(it.remainder()) {
-        *a += x;
+    let whole = n / P * P;
+    for c in v[start..whole].chunks_exact(P) {
+        for l in 0..P {
+            p0[l] += c[l];
+        }
     }
-    let mut w = LANES / 2;
+    let mut s = T::ZERO;
+    for &x in &v[whole..] {
+        s += x;
+    }
+    let mut w = P / 2;
     while w > 0 {
-        for i in 0..w {
-            acc[i] = acc[i] + acc[i + w];
+        for l in 0..w {
+            p0[l] = p0[l] + p0[l + w];
         }
         w /= 2;
     }
-    acc[0]
+    s + p0[0]
 }
 
 /// The same additions in the same order, compiled for AVX2: only the
 /// instruction width changes, never the result.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn block_avx2<T: SumFloat>(v: &[T]) -> T {
-    block_body(v)
+fn leaf_avx2<T: SumFloat, const P: usize>(v: &[T]) -> T {
+    leaf_body::<T, P>(v)
 }
 
-fn block_sum<T: SumFloat>(v: &[T]) -> T {
+fn leaf<T: SumFloat, const P: usize>(v: &[T]) -> T {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU was just checked for AVX2.
-        return unsafe { block_avx2(v) };
+        return unsafe { leaf_avx2::<T, P>(v) };
     }
-    block_body(v)
+    leaf_body::<T, P>(v)
+}
+
+/// Eigen's tree (`InnerMostDimReducer<.., true, true>`): above `P * 1024`
+/// values, split at the packet-aligned midpoint `P * ceil((first + ceil(n/2)) / P)`
+/// (`first` is the absolute index of `v[0]`) and add `(0 + left) + right`.
+/// The tree is fixed, so the halves may run on any threads.
+fn tree<T: SumFloat, const P: usize>(v: &[T], first: usize) -> T {
+    let n = v.len();
+    if n <= P * LEAF_PACKETS {
+        return leaf::<T, P>(v);
+    }
+    let split = P * (first + n.div_ceil(2)).div_ceil(P);
+    let left = (split - first).min(n);
+    let (a, b) = v.split_at(left);
+    let (l, r) = if n >= PAR_MIN {
+        rayon::join(|| tree::<T, P>(a, first), || tree::<T, P>(b, split))
+    } else {
+        (tree::<T, P>(a, first), if b.is_empty() { T::ZERO } else { tree::<T, P>(b, split) })
+    };
+    let acc = T::ZERO + l;
+    if b.is_empty() { acc } else { acc + r }
+}
+
+/// The sum of `v`, whose first element sits at flat index `first` of its
+/// tensor, in exactly the order of TF's single-threaded Eigen reduction: TF's
+/// bits, the same on every run and any thread count (Eigen itself cuts the
+/// input per thread first, so TF's multi-threaded sums vary).
+pub fn sum_at<T: SumFloat>(v: &[T], first: usize) -> T {
+    T::eigen_sum(v, first)
+}
+
+/// Row sums of a row-major `[n_out, count]` array into `out`, each in TF's order.
+pub fn sum_rows<T: SumFloat>(v: &[T], count: usize, out: &mut [T]) {
+    if out.len() == 1 {
+        out[0] = sum_at(v, 0);
+    } else if v.len() < PAR_MIN || count >= PAR_MIN {
+        out.iter_mut().zip(v.chunks_exact(count)).enumerate().for_each(|(i, (o, r))| *o = sum_at(r, i * count));
+    } else {
+        out.par_iter_mut()
+            .zip(v.par_chunks_exact(count))
+            .enumerate()
+            .for_each(|(i, (o, r))| *o = sum_at(r, i * count));
+    }
 }
 
 /// Adds `parts` (each `width` long, laid end to end) into the first, as a
@@ -103,33 +169,6 @@ fn tree_combine<T: SumFloat>(parts: &mut [T], width: usize) {
             b += 2 * s;
         }
         s *= 2;
-    }
-}
-
-/// The sum of `v`: blocked, with block sums combined in a fixed tree. The
-/// error grows with log(n), and every run and thread count gives the same bits.
-pub fn sum<T: SumFloat>(v: &[T]) -> T {
-    if v.len() <= BLOCK {
-        return block_sum(v);
-    }
-    let mut parts: Vec<T> = Vec::with_capacity(v.len().div_ceil(BLOCK));
-    if v.len() < PAR_MIN {
-        parts.extend(v.chunks(BLOCK).map(block_sum));
-    } else {
-        v.par_chunks(BLOCK).map(block_sum).collect_into_vec(&mut parts);
-    }
-    tree_combine(&mut parts, 1);
-    parts[0]
-}
-
-/// Row sums of a row-major `[n_out, count]` array into `out`.
-pub fn sum_rows<T: SumFloat>(v: &[T], count: usize, out: &mut [T]) {
-    if out.len() == 1 {
-        out[0] = sum(v);
-    } else if v.len() < PAR_MIN || count >= PAR_MIN {
-        out.iter_mut().zip(v.chunks_exact(count)).for_each(|(o, r)| *o = sum(r));
-    } else {
-        out.par_iter_mut().zip(v.par_chunks_exact(count)).for_each(|(o, r)| *o = sum(r));
     }
 }
 

@@ -165,11 +165,12 @@ macro_rules! reduce_typed {
     }};
 }
 
-/// Float sums and means: blocked and pairwise in a fixed order (par.rs), so
-/// they are accurate and give the same bits on every run and thread count.
-/// Reduced axes that are a suffix sum rows and a prefix sum columns; any
-/// other set is first transposed to the end. Means divide by the count, as
-/// TF's `MeanReducer` does, so they are correctly rounded.
+/// Float sums and means, in a fixed order (par.rs), so they give the same
+/// bits on every run and thread count. Reduced axes that are a suffix sum
+/// rows in the order of TF's single-threaded Eigen reduction (TF's bits); a
+/// prefix sums columns in blocks of rows (TF adds them in sequence, which is
+/// less accurate); any other set is first transposed to the end. Means divide
+/// by the count, as TF's `MeanReducer` does, so they are correctly rounded.
 fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<HostData> {
     if !matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
         return None;
