@@ -20,8 +20,10 @@ pub mod backward;
 pub mod components;
 pub mod create;
 pub mod creation2;
+pub mod einsum;
 pub mod engine;
 pub mod indexing;
+pub mod linalg;
 pub mod literal;
 pub mod math;
 pub mod nest;
@@ -49,6 +51,7 @@ pub use create::{constant, constant_shaped, constant_with, fill, from_slice, one
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
 pub use math::NormOrd;
+pub use einsum::einsum;
 pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, ScatterMode};
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
