@@ -52,7 +52,7 @@ pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
 pub use math::NormOrd;
 pub use einsum::einsum;
-pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, ScatterMode};
+pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, Ix, ScatterMode};
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
 pub use numpy::{enable_numpy_behavior, PromotionMode};
