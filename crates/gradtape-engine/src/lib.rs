@@ -16,13 +16,16 @@ pub use bevy_ecs;
 
 pub mod as_tensor;
 pub mod backend;
+pub mod autodiff;
 pub mod backward;
 pub mod components;
 pub mod create;
 pub mod describe;
 pub mod creation2;
+pub mod einsum;
 pub mod engine;
 pub mod indexing;
+pub mod linalg;
 pub mod literal;
 pub mod math;
 pub mod nest;
@@ -57,7 +60,8 @@ pub use create::{constant, constant_shaped, constant_with, fill, from_slice, one
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
 pub use math::NormOrd;
-pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, ScatterMode};
+pub use einsum::einsum;
+pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, Ix, ScatterMode};
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
 pub use numpy::{enable_numpy_behavior, enable_numpy_behavior_with, PromotionMode};
