@@ -39,6 +39,10 @@ else
   fi
 fi
 
+# Every feature but those needing more system libraries (an MPI feature would need MPI).
+echo "::: API docs with the Vulkan backend (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features gradtape/vulkan,gradtape-engine/vulkan,gradtape-vulkan/vulkan
+
 echo "::: tests, --features vulkan, on the CPU"
 GRADTAPE_DEVICE=cpu cargo test --workspace --features vulkan --no-fail-fast
 

@@ -1,5 +1,5 @@
 //! Golden TensorFlow 2.21 cases of the areas `constant` and `dtype`
-//! (`../shared/conformance/tf_cases.json`), one test per case, named after
+//! (`tests/golden/tf_cases.json`), one test per case, named after
 //! the case id. Python literal lists map to Rust arrays, NumPy arrays to
 //! `from_slice`, which keeps the buffer's dtype.
 

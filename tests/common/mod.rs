@@ -1,5 +1,5 @@
 //! Assertions shared by the conformance tests: each golden TensorFlow case
-//! (`../shared/conformance/tf_cases.json`) is checked for shape, dtype,
+//! (`tests/golden/tf_cases.json`) is checked for shape, dtype,
 //! values and TF's exact repr, or for TF's exception class and message.
 
 #![allow(dead_code)]

@@ -12,13 +12,13 @@ pub struct Peer {
     pub figures: BTreeMap<String, f64>,
 }
 
-fn shared_bench() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench")
+fn peers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/peers")
 }
 
 /// Runs peers.py with `python` (or the interpreter setup-peers.sh prepares).
 pub fn run_peers(python: Option<&str>, quick: bool) -> Vec<Peer> {
-    let dir = shared_bench();
+    let dir = peers_dir();
     let py = match python {
         Some(p) => p.to_string(),
         None => match Command::new("bash").arg(dir.join("setup-peers.sh")).output() {

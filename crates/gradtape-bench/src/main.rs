@@ -3,12 +3,16 @@
 //! ```sh
 //! cargo run --release -p gradtape-bench -- [--device cpu|vulkan|auto] [--quick]
 //!     [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH]
+//!     [--only NAME,...] [--no-candle]
 //! ```
 //!
-//! Runs the standard workloads of ../shared/bench/peers.py under the same
-//! names, prints a table, and with `--compare` runs peers.py in the same run
+//! Runs the standard workloads of benches/peers/peers.py under the same
+//! names, and candle (the Rust peer) in this process on the same workloads;
+//! prints a table, and with `--compare` also runs peers.py in the same run
 //! and prints gradtape's speed ratio against each peer (and an SVG chart).
+//! `--only` keeps the workloads whose names start with one of its words.
 
+mod candle;
 mod compare;
 mod workloads;
 
@@ -26,10 +30,18 @@ struct Args {
     python: Option<String>,
     svg: String,
     markdown: Option<String>,
+    only: Vec<String>,
+    candle: bool,
+}
+
+impl Args {
+    fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| name.starts_with(p.as_str()))
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args { device: Device::Auto, quick: false, json: None, compare: false, python: None, svg: "bench-compare.svg".into(), markdown: None };
+    let mut a = Args { device: Device::Auto, quick: false, json: None, compare: false, python: None, svg: "bench-compare.svg".into(), markdown: None, only: Vec::new(), candle: true };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut val = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -48,8 +60,10 @@ fn parse_args() -> Result<Args, String> {
             "--python" => a.python = Some(val("--python")?),
             "--svg" => a.svg = val("--svg")?,
             "--markdown" => a.markdown = Some(val("--markdown")?),
+            "--only" => a.only = val("--only")?.split(',').map(str::to_string).collect(),
+            "--no-candle" => a.candle = false,
             "-h" | "--help" => {
-                println!("usage: gradtape-bench [--device cpu|vulkan|auto] [--quick] [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH]");
+                println!("usage: gradtape-bench [--device cpu|vulkan|auto] [--quick] [--json PATH] [--compare [--python PY]] [--svg PATH] [--markdown PATH] [--only NAME,...] [--no-candle]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -85,7 +99,10 @@ fn main() {
     }
     runs.push(("add16M_ms", Box::new(|e| Ok(vec![("add16M_ms", workloads::add16m_ms(e)?)]))));
     runs.push(("sum16M_ms", Box::new(|e| Ok(vec![("sum16M_ms", workloads::sum16m_ms(e)?)]))));
+    runs.push(("fused16M_ms", Box::new(|e| Ok(vec![("fused16M_ms", workloads::fused16m_ms(e, false)?)]))));
+    runs.push(("fused16M_tape_ms", Box::new(|e| Ok(vec![("fused16M_tape_ms", workloads::fused16m_ms(e, true)?)]))));
     runs.push(("mlp_step_ms", Box::new(|e| Ok(vec![("mlp_step_ms", workloads::mlp_step_ms(e)?)]))));
+    runs.retain(|(name, _)| args.wants(name));
 
     println!("gradtape-bench on {} ({} threads)", engine.device_info(), std::thread::available_parallelism().map_or(1, |n| n.get()));
     let bar = ProgressBar::new(runs.len() as u64);
@@ -102,9 +119,16 @@ fn main() {
     }
     bar.finish_and_clear();
 
-    let peers = if args.compare { compare::run_peers(args.python.as_deref(), quick) } else { Vec::new() };
+    let mut peers = Vec::new();
+    if args.candle {
+        eprintln!("running candle in this process ...");
+        peers.push(candle::run(quick, &|name| args.wants(name)));
+    }
+    if args.compare {
+        peers.extend(compare::run_peers(args.python.as_deref(), quick));
+    }
     compare::print_table(&results, &peers);
-    if !peers.is_empty() {
+    if args.compare && !peers.is_empty() {
         match compare::write_svg(&args.svg, &results, &peers) {
             Ok(()) => println!("chart: {}", args.svg),
             Err(e) => eprintln!("could not write {}: {e}", args.svg),

@@ -1,4 +1,4 @@
-//! The standard workloads of ../shared/bench/peers.py, under the same names
+//! The standard workloads of benches/peers/peers.py, under the same names
 //! and with the same definitions. Every timing includes the work: the flush
 //! (and on Vulkan the fence) is inside the timed region, and gradients are
 //! read back before the clock stops.
@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use gradtape::{Axes, DType, Engine, Result, Tensor, Unconnected, Variable};
+use gradtape::{DType, Engine, Result, Tensor, Unconnected, Variable};
 
 /// Median seconds of `f` over `reps` runs after `warm` warm-up runs.
 pub fn median_time(mut f: impl FnMut() -> Result<()>, reps: usize, warm: usize) -> Result<f64> {
@@ -111,7 +111,7 @@ pub fn chain1000_us(e: &Engine) -> Result<(f64, f64)> {
             for i in 0..1000 {
                 y = if i % 2 == 0 { y.mul(&w)? } else { y.add(&c)? };
             }
-            y.reduce_sum(Axes::All, false)
+            y.reduce_sum()
         })?;
         e.flush();
         let t1 = Instant::now();
@@ -160,7 +160,7 @@ pub fn sum16m_ms(e: &Engine) -> Result<f64> {
     let a = uniform(e, &[n], 5)?;
     Ok(median_time(
         || {
-            black_box(a.reduce_sum(Axes::All, false)?.data());
+            black_box(a.reduce_sum()?.data());
             Ok(())
         },
         10,
@@ -179,7 +179,7 @@ pub fn mlp_step_ms(e: &Engine) -> Result<f64> {
             let loss = tape.record(|_| {
                 let h = x.matmul(&w1.read())?.relu()?;
                 let d = (h.matmul(&w2.read())? - &y)?;
-                d.pow(2)?.reduce_mean(Axes::All, false)
+                d.pow(2)?.reduce_mean()
             })?;
             let g = tape.gradients_with(&[&loss], &[&w1, &w2], None, Unconnected::None)?;
             let (g1, g2) = (g[0].as_ref().expect("connected"), g[1].as_ref().expect("connected"));
@@ -189,5 +189,36 @@ pub fn mlp_step_ms(e: &Engine) -> Result<f64> {
         },
         50,
         5,
+    )? * 1e3)
+}
+
+/// The fused-chain workload's operands: x, w, b, s, t of 16M float32 each.
+pub fn fused_operands(e: &Engine) -> Result<[Tensor; 5]> {
+    let n = 16 << 20;
+    Ok([uniform(e, &[n], 10)?, uniform(e, &[n], 11)?, uniform(e, &[n], 12)?, uniform(e, &[n], 13)?, uniform(e, &[n], 14)?])
+}
+
+/// `relu(x * w + b) * s - t` on 16M float32, in one expression, flushed;
+/// with `tape`, recorded on a tape that watches x (forward only).
+pub fn fused16m_ms(e: &Engine, tape: bool) -> Result<f64> {
+    let [x, w, b, s, t] = fused_operands(e)?;
+    let expr = || (((&x * &w)? + &b)?.relu()? * &s)? - &t;
+    Ok(median_time(
+        || {
+            let y = if tape {
+                let tp = e.gradient_tape(false, true);
+                tp.record(|tp| {
+                    tp.watch(&x)?;
+                    expr()
+                })?
+            } else {
+                expr()?
+            };
+            e.flush();
+            black_box(y);
+            Ok(())
+        },
+        10,
+        3,
     )? * 1e3)
 }

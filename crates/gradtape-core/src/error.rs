@@ -25,6 +25,12 @@ pub enum Error {
     /// A device could not be opened or failed.
     #[error("DeviceError: {0}")]
     Device(String),
+    /// `tf.errors.InternalError`: what TF's kernels raise for integer `TruncateDiv` by zero.
+    #[error("InternalError: {0}")]
+    Internal(String),
+    /// `tf.errors.NotFoundError`: no kernel for the op and dtype (`assign_add` on a bool variable).
+    #[error("NotFoundError: {0}")]
+    NotFound(String),
 }
 
 impl Error {
@@ -37,7 +43,9 @@ impl Error {
             | Error::Runtime(m)
             | Error::Attribute(m)
             | Error::ResourceExhausted(m)
-            | Error::Device(m) => m,
+            | Error::Device(m)
+            | Error::Internal(m)
+            | Error::NotFound(m) => m,
         }
     }
 
@@ -51,6 +59,8 @@ impl Error {
             Error::Attribute(_) => "AttributeError",
             Error::ResourceExhausted(_) => "ResourceExhaustedError",
             Error::Device(_) => "DeviceError",
+            Error::Internal(_) => "InternalError",
+            Error::NotFound(_) => "NotFoundError",
         }
     }
 }

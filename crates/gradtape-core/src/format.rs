@@ -2,7 +2,7 @@
 //! NumPy 2.x prints it with the default print options, and TF's tensor and
 //! variable reprs around it.
 
-use crate::format_float::{python_float_repr, FloatFormat};
+use crate::format_float::{python_float_repr, shortest_text, FloatFormat};
 use crate::{HostData, Shape};
 
 const LINE_WIDTH: usize = 75;
@@ -28,7 +28,7 @@ pub fn numpy_repr(data: &HostData, shape: &Shape) -> String {
     } else {
         let shown = shown_indices(shape.dims(), summarize);
         let fmt = ElemFormat::new(data, &shown);
-        let printer = Printer { data, fmt: &fmt, dims: shape.dims(), strides: &shape.strides(), summarize };
+        let printer = Printer { data, fmt: &fmt, dims: shape.dims(), strides: &shape.strides(), summarize, sep: SEPARATOR };
         let hanging = " ".repeat(1 + PREFIX.len());
         // NumPy reserves room for the closing `)`.
         printer.recurse(&mut Vec::new(), &hanging, LINE_WIDTH as isize - 1)
@@ -56,6 +56,38 @@ pub fn numpy_repr(data: &HostData, shape: &Shape) -> String {
     format!("{arr}{spacer}{extra}")
 }
 
+/// NumPy's `str` of the array, as TF's `print(tensor)` shows it: no
+/// `array(` and no dtype, elements separated by one space and wrapped at
+/// 75 characters (`[1. 2.]`, `[[1 2]\n [3 4]]`, `[ True False]`); for rank 0
+/// NumPy's `str` of the scalar (float32 0.1 is `0.1`, 1e-5 is `1e-05`).
+pub fn numpy_str(data: &HostData, shape: &Shape) -> String {
+    if shape.rank() == 0 {
+        const MSG: &str = "internal: a rank-0 buffer holds one element";
+        return match data {
+            HostData::F32(v) => shortest_text(*v.first().expect(MSG)),
+            HostData::F64(v) => shortest_text(*v.first().expect(MSG)),
+            _ => scalar_text(data),
+        };
+    }
+    let size = shape.numel();
+    if size == 0 {
+        return "[]".into();
+    }
+    let summarize = size > THRESHOLD;
+    let shown = shown_indices(shape.dims(), summarize);
+    let fmt = ElemFormat::new(data, &shown);
+    let printer = Printer { data, fmt: &fmt, dims: shape.dims(), strides: &shape.strides(), summarize, sep: " " };
+    printer.recurse(&mut Vec::new(), " ", LINE_WIDTH as isize)
+}
+
+/// TF's `str(tensor)`: `tf.Tensor([1. 2.], shape=(2,), dtype=float32)`, with
+/// a newline after `tf.Tensor(` when the array takes several lines.
+pub fn tensor_str(data: &HostData, shape: &Shape) -> String {
+    let text = numpy_str(data, shape);
+    let text = if text.contains('\n') { format!("\n{text}") } else { text };
+    format!("tf.Tensor({text}, shape={}, dtype={})", shape.tuple(), data.dtype().name())
+}
+
 /// `<tf.Tensor: shape=(4,), dtype=float32, numpy=array([1., 2., 3., 4.], dtype=float32)>`; when the numpy text contains a newline TF puts "\n" right after `numpy=`.
 pub fn tensor_repr(data: &HostData, shape: &Shape) -> String {
     format!(
@@ -64,6 +96,12 @@ pub fn tensor_repr(data: &HostData, shape: &Shape) -> String {
         data.dtype().name(),
         numpy_text(data, shape)
     )
+}
+
+/// A weak tensor's repr: TF's `EagerWeakTensor` adds `, weak=True` at the end.
+pub fn weak_tensor_repr(data: &HostData, shape: &Shape) -> String {
+    let strong = tensor_repr(data, shape);
+    format!("{}, weak=True>", &strong[..strong.len() - 1])
 }
 
 /// `<tf.Variable 'Variable:0' shape=(3,) dtype=float32, numpy=array([1., 2., 3.], dtype=float32)>` (name given, e.g. "Variable:0"; same newline rule).
@@ -150,13 +188,14 @@ impl ElemFormat {
     }
 }
 
-/// NumPy's `_formatArray` with a `, ` separator.
+/// NumPy's `_formatArray` with separator `sep` (`, ` for repr, ` ` for str).
 struct Printer<'a> {
     data: &'a HostData,
     fmt: &'a ElemFormat,
     dims: &'a [usize],
     strides: &'a [usize],
     summarize: bool,
+    sep: &'a str,
 }
 
 impl Printer<'_> {
@@ -189,19 +228,19 @@ impl Printer<'_> {
         if axes_left == 1 {
             // Rows wrap before an element that would reach past the room left
             // for a `,` or `]` (the last element included).
-            let elem_width = width - 1;
+            let elem_width = width - self.sep.trim_end().len() as isize;
             let mut line = hanging.to_string();
             let last = order.len() - 1;
             for (k, &pos) in order.iter().enumerate() {
                 let word = pos.map_or_else(|| "...".to_string(), &mut item);
                 extend_line(&mut s, &mut line, &word, elem_width, hanging);
                 if k != last {
-                    line.push_str(SEPARATOR);
+                    line.push_str(self.sep);
                 }
             }
             s.push_str(&line);
         } else {
-            let line_sep = format!("{}{}", SEPARATOR.trim_end(), "\n".repeat(axes_left - 1));
+            let line_sep = format!("{}{}", self.sep.trim_end(), "\n".repeat(axes_left - 1));
             let last = order.len() - 1;
             for (k, &pos) in order.iter().enumerate() {
                 let nested = pos.map_or_else(|| "...".to_string(), &mut item);
@@ -301,7 +340,7 @@ mod tests {
 
     #[test]
     fn golden_reprs_match_tensorflow() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/conformance/tf_cases.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/golden/tf_cases.json");
         let text = std::fs::read_to_string(path).expect("golden cases are readable");
         let cases: Value = serde_json::from_str(&text).expect("golden cases are JSON");
         let (mut checked, mut failures) = (0, Vec::new());
@@ -355,5 +394,38 @@ mod tests {
         );
         let big = r(HostData::I64((0..2000).collect()), &[2, 1000]);
         assert!(big.contains(", ..., ") && big.ends_with("shape=(2, 1000))"), "{big}");
+    }
+}
+
+#[cfg(test)]
+mod str_tests {
+    use super::*;
+
+    fn s(data: HostData, dims: &[usize]) -> String {
+        tensor_str(&data, &Shape::new(dims))
+    }
+
+    /// Checked against TensorFlow 2.21 / NumPy 2.4.6 `print(t)`.
+    #[test]
+    fn str_form_is_numpy_str_inside_tf_tensor() {
+        assert_eq!(s(HostData::F32(vec![1., 2.]), &[2]), "tf.Tensor([1. 2.], shape=(2,), dtype=float32)");
+        assert_eq!(s(HostData::F32(vec![0.1]), &[]), "tf.Tensor(0.1, shape=(), dtype=float32)");
+        assert_eq!(s(HostData::F32(vec![1e-5]), &[]), "tf.Tensor(1e-05, shape=(), dtype=float32)");
+        assert_eq!(s(HostData::F64(vec![2.0]), &[]), "tf.Tensor(2.0, shape=(), dtype=float64)");
+        assert_eq!(s(HostData::I32(vec![1, 2, 3, 4]), &[2, 2]), "tf.Tensor(\n[[1 2]\n [3 4]], shape=(2, 2), dtype=int32)");
+        assert_eq!(s(HostData::Bool(vec![true, false]), &[2]), "tf.Tensor([ True False], shape=(2,), dtype=bool)");
+        assert_eq!(s(HostData::I64(vec![7]), &[]), "tf.Tensor(7, shape=(), dtype=int64)");
+        assert_eq!(s(HostData::F32(vec![]), &[0]), "tf.Tensor([], shape=(0,), dtype=float32)");
+        assert_eq!(s(HostData::F32(vec![1.5, -2.25]), &[2]), "tf.Tensor([ 1.5  -2.25], shape=(2,), dtype=float32)");
+    }
+
+    #[test]
+    fn str_wraps_at_75_columns_with_one_space() {
+        // np.arange(30.) prints 18 per line: `[ 0.  1. ...` (4-wide elements).
+        let v: Vec<f64> = (0..30).map(f64::from).collect();
+        let text = numpy_str(&HostData::F64(v), &Shape::new(&[30]));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.");
+        assert_eq!(lines[1], " 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]");
     }
 }

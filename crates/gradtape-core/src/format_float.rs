@@ -296,14 +296,21 @@ fn exp_text(exp: i32, min_digits: usize) -> String {
 /// `repr(value.item())`, so float32 0.1 shows as 0.10000000149011612):
 /// shortest round-trip digits, positional from 1e-4 up to 1e16.
 pub(crate) fn python_float_repr(x: f64) -> String {
-    if x.is_nan() {
+    shortest_text(x)
+}
+
+/// NumPy's `str` of a float scalar of `T`'s width (`str(np.float32(0.1))`
+/// is `0.1`): Python's rule with `T`'s shortest round-trip digits.
+pub(crate) fn shortest_text<T: Float>(x: T) -> String {
+    let v = x.to_f64();
+    if v.is_nan() {
         return "nan".into();
     }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf".into() } else { "inf".into() };
+    if v.is_infinite() {
+        return if v < 0.0 { "-inf".into() } else { "inf".into() };
     }
     let d = dragon4(x, Cutoff::Total, -1, -1);
-    if x == 0.0 || (1e-4..1e16).contains(&x.abs()) {
+    if v == 0.0 || (1e-4..1e16).contains(&v.abs()) {
         let (int, frac) = positional_parts(&d);
         format!("{int}.{}", if frac.is_empty() { "0" } else { &frac })
     } else {

@@ -4,12 +4,14 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use bevy_ecs::entity::RemoteAllocator;
 use bevy_ecs::prelude::*;
 use gradtape_core::{Error, Result};
 
 use crate::components::{PendingQueue, Stats};
 use crate::node::DropQueue;
 use crate::numpy::PromotionMode;
+use crate::queue::{OpQueue, Record};
 use crate::systems;
 
 /// Where an engine computes.
@@ -17,9 +19,13 @@ use crate::systems;
 pub enum Device {
     /// The host CPU.
     Cpu,
-    /// A Vulkan compute device.
+    /// A Vulkan compute device: a GPU when there is one, else any other
+    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
     Vulkan,
-    /// The best device present: Vulkan when there is one, else the CPU.
+    /// The best device present: a GPU through Vulkan (discrete, then
+    /// integrated, then virtual) when the build has the `vulkan` feature and
+    /// the machine a GPU; otherwise the CPU backend, which is faster than a
+    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
     Auto,
 }
 
@@ -43,6 +49,12 @@ pub(crate) struct EngineInner {
     pub drops: Arc<DropQueue>,
     pub numpy: AtomicU8,
     pub device_name: String,
+    /// Hands out entity ids without the World's lock (bevy's concurrent allocator).
+    pub alloc: RemoteAllocator,
+    /// Records of op calls since the last flush, kept outside the World's lock.
+    pub queue: Arc<OpQueue>,
+    /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
+    pub flush: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -57,7 +69,8 @@ static DEFAULT: OnceLock<Engine> = OnceLock::new();
 impl Engine {
     /// A new engine on `device`. `Device::Vulkan` is an `Err` when there is
     /// no Vulkan loader or device, or the build lacks the `vulkan` feature;
-    /// `Device::Auto` then takes the CPU.
+    /// `Device::Auto` then takes the CPU, and takes it too when the only
+    /// Vulkan device is a CPU-type one (lavapipe).
     ///
     /// ```
     /// # use gradtape_engine::*;
@@ -78,12 +91,23 @@ impl Engine {
         world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
+        world.init_resource::<crate::backend::Planned>();
+        let queue = Arc::new(OpQueue::default());
+        world.insert_resource(systems::Queue(queue.clone()));
+        let mut flush = systems::flush_schedule();
+        // Built now, not at the first flush: building adds resources (entities
+        // in bevy 0.20), and the entity count must not change at a flush.
+        flush.initialize(&mut world).expect("internal: the flush schedule builds");
+        let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
             world: Mutex::new(world),
             drops,
             numpy: AtomicU8::new(PromotionMode::Off as u8),
             device_name,
+            alloc,
+            queue,
+            flush: Mutex::new(flush),
         })))
     }
 
@@ -95,15 +119,15 @@ impl Engine {
     /// The process-wide engine behind `gradtape::constant(..)` and friends,
     /// on the device `GRADTAPE_DEVICE` names (falling back to the CPU).
     pub fn default_engine() -> &'static Engine {
-        // This accessor cannot fail, so a device that cannot be had is said
-        // on stderr before falling back; `Engine::new` reports it as an Err.
+        // This accessor cannot fail, so a device that cannot be had is
+        // logged (a warning) before falling back; `Engine::new` reports it as an Err.
         DEFAULT.get_or_init(|| {
             let dev = Device::from_env().unwrap_or_else(|e| {
-                eprintln!("gradtape: {e}; using auto");
+                log::warn!("{e}; using auto");
                 Device::Auto
             });
             Engine::new(dev).unwrap_or_else(|e| {
-                eprintln!("gradtape: {e}; the default engine uses the CPU");
+                log::warn!("{e}; the default engine uses the CPU");
                 Engine::cpu()
             })
         })
@@ -142,19 +166,35 @@ impl Engine {
     }
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
-        systems::dispatch_pending(w);
-        systems::cleanup(w, &self.0.drops);
+        self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
+    }
+
+    /// Turns the queued records into entities (nothing is computed).
+    pub(crate) fn materialize_locked(&self, w: &mut World) {
+        systems::materialize(w, self.0.queue.take());
+    }
+
+    /// A fresh entity id for a record about to be queued.
+    pub(crate) fn alloc(&self) -> Entity {
+        self.0.alloc.alloc()
+    }
+
+    /// Appends `first` and then `rest` to the op queue; the World is not touched.
+    pub(crate) fn enqueue(&self, first: Record, rest: impl IntoIterator<Item = Record>) {
+        self.0.queue.push(first, rest);
     }
 
     /// Despawns entities whose last handle is gone, without running ops.
     pub fn collect_garbage(&self) {
         let mut w = self.lock();
+        self.materialize_locked(&mut w);
         systems::cleanup(&mut w, &self.0.drops);
     }
 
     /// How many entities the world holds (tensors, variables, tapes, entries).
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
+        self.materialize_locked(&mut w);
         systems::cleanup(&mut w, &self.0.drops);
         w.entities().count_spawned() as usize
     }

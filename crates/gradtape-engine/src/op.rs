@@ -36,7 +36,7 @@ pub enum OpKind {
         /// Whether the second operand's last two axes are swapped.
         transpose_b: bool,
     },
-    /// Same elements, new shape (the output entity's `Dims`).
+    /// Same elements, new shape (the output entity's `Shape`).
     Reshape,
     /// A permutation of the axes.
     Transpose(SmallVec<[usize; 4]>),
@@ -57,6 +57,8 @@ pub enum OpKind {
     Select,
     /// A variable read, or `tf.identity`.
     Identity,
+    /// A primitive added for issue 15, in its own family file (`ops/ext.rs`).
+    Ext(crate::ops::ext::ExtOp),
 }
 
 impl OpKind {
@@ -76,6 +78,7 @@ impl OpKind {
             OpKind::Cast => "Cast",
             OpKind::Select => "SelectV2",
             OpKind::Identity => "Identity",
+            OpKind::Ext(e) => e.name(),
         }
     }
 }
@@ -114,6 +117,7 @@ pub(crate) fn run_cpu(
         OpKind::SliceGrad(spec) => Arc::new(movement::slice_grad_cpu(d(0), s(0), spec, out)),
         OpKind::Cast => Arc::new(d(0).cast(dtype)),
         OpKind::Select => Arc::new(cast::select_cpu(d(0), s(0), d(1), s(1), d(2), s(2), out)),
+        OpKind::Ext(e) => Arc::new(crate::ops::ext::cpu(e, inputs, out, dtype)),
     }
 }
 
@@ -148,5 +152,6 @@ pub(crate) fn gradient(
         OpKind::Cast => cast::cast_grad(&inputs[0], output, g),
         OpKind::Select => cast::select_grad(inputs, g, batch, needs),
         OpKind::Identity => Ok(smallvec::smallvec![Some(g.clone())]),
+        OpKind::Ext(e) => crate::ops::ext::grad(e, inputs, output, g, batch, needs),
     }
 }

@@ -1,72 +1,136 @@
-//! The engine's systems: dispatch (run queued ops in program order) and
-//! cleanup (despawn what no handle refers to). Both are exclusive systems,
-//! so a test can run either once on a bare `World`.
+//! The engine's systems and the flush schedule that runs them, in the sets
+//! `Materialize` (queued records become entities), `Plan` (pending ops in
+//! program order), `Dispatch` (each backend runs what it takes, see
+//! [`crate::backend`]) and `Cleanup` (despawn what no handle refers to).
+//! They are exclusive systems, so a test can run any one on a bare `World`.
 
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
-use smallvec::SmallVec;
+use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 
-use crate::components::{Dims, ElemType, Failed, Pending, PendingQueue, Stats, Storage, Tape, Watched};
+use crate::components::{DType, Pending, PendingQueue, Shape, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
 use crate::node::DropQueue;
-use gradtape_core::HostData;
-
-use crate::op;
+use crate::backend::cpu::CpuBackend;
+use crate::backend::{dispatch_system, Op, Planned};
 use crate::pool::BufferPool;
+use crate::queue::{OpQueue, Record};
 
-/// Runs every queued op on the CPU, in the order the program issued them.
-pub fn dispatch_pending(world: &mut World) {
-    #[cfg(feature = "vulkan")]
-    if world.contains_resource::<crate::vulkan::VulkanBackend>() {
-        return crate::vulkan::dispatch(world);
+/// Turns queued records into entities, each spawned once with all its
+/// components (no later insert moves its row): ops pending, host values
+/// computed, tape entries on their tapes.
+pub fn materialize(world: &mut World, records: Vec<Record>) {
+    if records.is_empty() {
+        return;
     }
+    let mut pending = Vec::new();
+    for r in records {
+        match r {
+            Record::Op { e, kind, inputs, shape, dtype, watched } => {
+                let base = (Shape(shape), DType(dtype), Storage::Pending(Pending { kind, inputs }));
+                let spawned = if watched.is_empty() {
+                    world.spawn_at(e, base).is_ok()
+                } else {
+                    world.spawn_at(e, (base, Watched(watched.into_iter().collect()))).is_ok()
+                };
+                assert!(spawned, "internal: a queued op's entity is fresh");
+                pending.push(e);
+            }
+            Record::Value { e, data, shape, watched } => {
+                let base = (Shape(shape), DType(data.dtype()), Storage::Host(data));
+                let spawned = if watched.is_empty() {
+                    world.spawn_at(e, base).is_ok()
+                } else {
+                    world.spawn_at(e, (base, Watched(watched.into_iter().collect()))).is_ok()
+                };
+                assert!(spawned, "internal: a queued value's entity is fresh");
+            }
+            Record::Entry { tape, kind, inputs, output } => {
+                // A tape dropped since it recorded has nothing to add to.
+                let Some(seq) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                let entry = world.spawn(TapeEntry { tape, seq, kind, inputs, output }).id();
+                world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
+            }
+        }
+    }
+    world.resource_mut::<PendingQueue>().0.extend(pending);
+}
+
+/// The `Materialize` system: the engine's queued records become entities.
+pub fn materialize_system(world: &mut World) {
+    let records = world.resource::<Queue>().0.take();
+    materialize(world, records);
+}
+
+/// The `Plan` system: takes each pending op out of its entity, in program
+/// order, for the backends' dispatch systems.
+pub fn plan_system(world: &mut World) {
     let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
     if queue.is_empty() {
         return;
     }
-    let mut ran = 0u64;
-    // Moved out and back rather than removed: a resource removal costs as much as a despawn.
-    let mut pool = world.get_resource_mut::<BufferPool>().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    let mut ops = Vec::with_capacity(queue.len());
     for e in queue {
         let Ok(mut ent) = world.get_entity_mut(e) else { continue };
-        let Some(pending) = ent.take::<Pending>() else { continue };
-        let (shape, dtype) = match (ent.get::<Dims>(), ent.get::<ElemType>()) {
-            (Some(d), Some(t)) => (d.0.clone(), t.0),
-            _ => continue,
-        };
-        // An input can lack a value only when a failed device lost it; the
-        // op's value is then lost too, and reading it reports the fault.
-        let Some(inputs) = pending
-            .inputs
-            .iter()
-            .map(|n| world.get::<Storage>(n.entity()).map(|s| (s.0.clone(), &n.shape)))
-            .collect::<Option<SmallVec<[(Arc<_>, &gradtape_core::Shape); 2]>>>()
-        else {
-            // What a failed op would have fed stays failed, with its error.
-            if let Some(f) = pending.inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
-                world.entity_mut(e).insert(f);
-            }
-            continue;
-        };
-        let out = op::run_cpu(&pending.kind, &inputs, &shape, dtype, &mut pool);
-        drop(inputs);
-        world.entity_mut(e).insert(Storage(out));
-        ran += 1;
+        // The op moves out of its `Storage`; the entity keeps its row.
+        let Some(mut st) = ent.get_mut::<Storage>() else { continue };
+        let Storage::Pending(p) = std::mem::replace(&mut *st, Storage::Empty) else { continue };
+        let (Some(d), Some(t)) = (ent.get::<Shape>(), ent.get::<DType>()) else { continue };
+        ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape: d.0.clone(), dtype: t.0 });
     }
-    let pooled = pool.pooled_bytes();
-    if let Some(mut p) = world.get_resource_mut::<BufferPool>() {
-        *p = pool;
-    }
-    let mut stats = world.resource_mut::<Stats>();
-    stats.flushes += 1;
-    stats.dispatched += ran;
-    stats.pooled_bytes = pooled;
+    world.get_resource_or_init::<Planned>().0.extend(ops);
 }
 
-/// A shared empty buffer, swapped into a dying entity's `Storage`.
-fn empty_storage() -> Arc<HostData> {
-    static EMPTY: std::sync::OnceLock<Arc<HostData>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| Arc::new(HostData::F32(Vec::new()))).clone()
+/// Plans and runs every queued op on the CPU, in program order: the
+/// `Plan` and CPU `Dispatch` systems in one, for a bare world.
+pub fn dispatch_pending(world: &mut World) {
+    plan_system(world);
+    dispatch_system::<CpuBackend>(world);
+}
+
+/// The engine's op queue, as a resource so that `materialize_system` is a plain system.
+#[derive(Resource, Clone)]
+pub struct Queue(pub Arc<OpQueue>);
+
+/// The stages of a flush, run in this order.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlushSet {
+    /// Queued records become entities.
+    Materialize,
+    /// Pending ops are taken in program order.
+    Plan,
+    /// Each backend runs the ops it takes.
+    Dispatch,
+    /// Entities no handle refers to are despawned.
+    Cleanup,
+}
+
+/// The label of the flush schedule.
+#[derive(ScheduleLabel, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Flush;
+
+/// The flush: one run of this schedule over the engine's world.
+pub fn flush_schedule() -> Schedule {
+    let mut s = Schedule::new(Flush);
+    // The sets are a chain, and each holds one exclusive system (Dispatch
+    // one per backend, in order): nothing to run in parallel.
+    s.set_executor(SingleThreadedExecutor::new());
+    s.configure_sets((FlushSet::Materialize, FlushSet::Plan, FlushSet::Dispatch, FlushSet::Cleanup).chain());
+    s.add_systems(materialize_system.in_set(FlushSet::Materialize));
+    s.add_systems(plan_system.in_set(FlushSet::Plan));
+    #[cfg(feature = "vulkan")]
+    s.add_systems(
+        (
+            dispatch_system::<crate::vulkan::VulkanBackend>.run_if(resource_exists::<crate::vulkan::VulkanBackend>),
+            dispatch_system::<CpuBackend>,
+        )
+            .chain()
+            .in_set(FlushSet::Dispatch),
+    );
+    #[cfg(not(feature = "vulkan"))]
+    s.add_systems(dispatch_system::<CpuBackend>.in_set(FlushSet::Dispatch));
+    s.add_systems(cleanup_system.in_set(FlushSet::Cleanup));
+    s
 }
 
 /// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
@@ -81,9 +145,14 @@ pub fn cleanup_system(world: &mut World) {
 }
 
 pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
+    // A handle dropped on another thread right after its record was queued
+    // there, while this flush had already taken the queue: its entity is
+    // spawned by the next flush, and despawned by the cleanup after it.
+    let mut unborn = Vec::new();
     loop {
         let batch = drops.take();
         if batch.is_empty() {
+            drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn);
             // bevy records every removed component for `RemovedComponents`
             // readers until the trackers are cleared (an App does it each
             // frame); without this a long loop grows by those records.
@@ -92,17 +161,21 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
         }
         let mut n = 0;
         for e in batch {
+            if world.get_entity(e).is_err() {
+                unborn.push(e);
+                continue;
+            }
             if let Some(mut tape) = world.get_mut::<Tape>(e) {
                 let entries = std::mem::take(&mut tape.entries);
-                let marked = std::mem::take(&mut tape.marked);
+                let marks = tape.marks.clone();
                 tape.variables.clear();
-                release_tape(world, e, entries, marked);
+                release_tape(world, e, entries, &marks);
             }
             // A buffer only this entity held goes back to the pool.
             // Swapped out in place: taking the component would move the row.
-            let worth = world.get::<Storage>(e).is_some_and(|s| BufferPool::worth_pooling(&s.0));
-            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut s.0, empty_storage()))).flatten();
-            if let Some(data) = taken {
+            let worth = world.get::<Storage>(e).is_some_and(|s| matches!(s, Storage::Host(h) if BufferPool::worth_pooling(h)));
+            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut *s, Storage::Empty))).flatten();
+            if let Some(Storage::Host(data)) = taken {
                 if let Ok(data) = Arc::try_unwrap(data) {
                     if let Some(mut pool) = world.get_resource_mut::<BufferPool>() {
                         pool.give(data);
@@ -120,8 +193,9 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
     }
 }
 
-/// Despawns a tape's entries and removes its `Watched` marks.
-pub(crate) fn release_tape(world: &mut World, tape: Entity, entries: Vec<Entity>, marked: Vec<Entity>) {
+/// Despawns a tape's entries and removes its marks.
+pub(crate) fn release_tape(world: &mut World, tape: Entity, entries: Vec<Entity>, marks: &TapeMarks) {
+    let marked: Vec<Entity> = marks.lock().drain().collect();
     for m in marked {
         if let Some(mut w) = world.get_mut::<Watched>(m) {
             w.0.retain(|t| *t != tape);

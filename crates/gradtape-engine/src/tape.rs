@@ -10,81 +10,112 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{Tape, TapeEntry, Trainable, VariableTag, Watched};
+use crate::components::{Tape, TapeEntry, TapeMarks, Trainable, VariableTag, Watched};
 use crate::node::{Node, Token};
 use crate::op::OpKind;
+use crate::queue::Record;
 use crate::systems::release_tape;
 use crate::{Engine, Tensor, Variable};
 
-thread_local! {
-    /// This thread's recording tapes: (engine id, tape entity).
-    static ACTIVE: RefCell<Vec<(u64, Entity)>> = const { RefCell::new(Vec::new()) };
+/// A recording tape on this thread's stack.
+struct Active {
+    engine: u64,
+    tape: Entity,
+    marks: Arc<TapeMarks>,
 }
 
-fn active_for(engine: u64) -> SmallVec<[Entity; 4]> {
-    ACTIVE.with(|a| a.borrow().iter().filter(|(e, _)| *e == engine).map(|&(_, t)| t).collect())
+thread_local! {
+    /// This thread's recording tapes, innermost last.
+    static ACTIVE: RefCell<Vec<Active>> = const { RefCell::new(Vec::new()) };
+}
+
+fn push_active(engine: u64, tape: Entity, marks: &Arc<TapeMarks>) {
+    ACTIVE.with(|a| a.borrow_mut().push(Active { engine, tape, marks: marks.clone() }));
+}
+
+fn remove_active(engine: u64, tape: Entity) {
+    // `try_with`: a tape dropped while the thread's locals are torn down.
+    let _ = ACTIVE.try_with(|a| a.borrow_mut().retain(|x| (x.engine, x.tape) != (engine, tape)));
 }
 
 /// Whether this thread has any recording tape of engine `engine`.
 pub(crate) fn any_active(engine: u64) -> bool {
-    ACTIVE.with(|a| a.borrow().iter().any(|(e, _)| *e == engine))
+    ACTIVE.with(|a| a.borrow().iter().any(|x| x.engine == engine))
 }
 
-fn mark(w: &mut World, e: Entity, tape: Entity) -> bool {
-    let Ok(mut ent) = w.get_entity_mut(e) else { return false };
+/// Mirrors a new mark as the entity's `Watched` component.
+fn mirror_mark(w: &mut World, e: Entity, tape: Entity) {
+    let Ok(mut ent) = w.get_entity_mut(e) else { return };
     match ent.get_mut::<Watched>() {
-        Some(wt) if wt.0.contains(&tape) => false,
         Some(mut wt) => {
-            wt.0.push(tape);
-            true
+            if !wt.0.contains(&tape) {
+                wt.0.push(tape);
+            }
         }
         None => {
             ent.insert(Watched(smallvec::smallvec![tape]));
-            true
         }
     }
 }
 
-fn on_tape(w: &World, e: Entity, tape: Entity) -> bool {
-    w.get::<Watched>(e).is_some_and(|wt| wt.0.contains(&tape))
-}
-
-/// Offers an op to this thread's recording tapes: a tape records it when an
-/// input is on the tape and has a float dtype (TF's `ShouldRecord`).
-pub(crate) fn record(w: &mut World, engine: &Engine, kind: &OpKind, inputs: &[Node], out: &Node) {
-    let tapes = active_for(engine.id());
-    for tape in tapes {
-        if !inputs.iter().any(|n| n.dtype.is_float() && on_tape(w, n.entity(), tape)) {
-            continue;
+/// Offers an op to this thread's recording tapes, without the World: a tape
+/// records it when an input is on the tape and has a float dtype (TF's
+/// `ShouldRecord`). The output goes on each recording tape (pushed to
+/// `watched`), and each tape's entry is pushed to `entries`, to be queued
+/// right after the op.
+pub(crate) fn record(
+    engine: u64,
+    kind: &OpKind,
+    inputs: &[Node],
+    out: &Node,
+    watched: &mut SmallVec<[Entity; 1]>,
+    entries: &mut SmallVec<[Record; 1]>,
+) {
+    ACTIVE.with(|a| {
+        for act in a.borrow().iter().filter(|x| x.engine == engine) {
+            let mut marks = act.marks.lock();
+            if !inputs.iter().any(|n| n.dtype.is_float() && marks.contains(&n.entity())) {
+                continue;
+            }
+            marks.insert(out.entity());
+            watched.push(act.tape);
+            entries.push(Record::Entry {
+                tape: act.tape,
+                kind: kind.clone(),
+                inputs: inputs.iter().cloned().collect(),
+                output: out.clone(),
+            });
         }
-        let Some(seq) = w.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
-        let entry = w
-            .spawn(TapeEntry { tape, seq, kind: kind.clone(), inputs: inputs.iter().cloned().collect(), output: out.clone() })
-            .id();
-        mark(w, out.entity(), tape);
-        let mut t = w.get_mut::<Tape>(tape).expect("internal: tape checked above");
-        t.entries.push(entry);
-        t.marked.push(out.entity());
-    }
+    });
 }
 
-/// Puts a variable on `tape`: marks it and lists it in `watched_variables`.
+/// Puts a (spawned) variable on `tape`: marks it and lists it in `watched_variables`.
 fn watch_variable_in(w: &mut World, tape: Entity, var: &Node) {
     let seq = w.get::<VariableTag>(var.entity()).map_or(0, |v| v.seq);
-    if mark(w, var.entity(), tape) {
-        if let Some(mut t) = w.get_mut::<Tape>(tape) {
-            t.marked.push(var.entity());
-            if !t.variables.iter().any(|(_, n)| n.entity() == var.entity()) {
-                t.variables.push((seq, var.clone()));
-            }
+    let Some(marks) = w.get::<Tape>(tape).map(|t| t.marks.clone()) else { return };
+    if !marks.lock().insert(var.entity()) {
+        return;
+    }
+    mirror_mark(w, var.entity(), tape);
+    if let Some(mut t) = w.get_mut::<Tape>(tape) {
+        if !t.variables.iter().any(|(_, n)| n.entity() == var.entity()) {
+            t.variables.push((seq, var.clone()));
         }
     }
 }
 
-/// A variable was read: tapes watching accessed variables watch it (when
-/// trainable), then the read is recorded like any op.
-pub(crate) fn on_variable_read(w: &mut World, engine: &Engine, var: &Node, read: &Node) {
-    let tapes = active_for(engine.id());
+/// A variable was read into `read` (not yet queued): tapes watching accessed
+/// variables watch it (when trainable), then the read is recorded like any op.
+pub(crate) fn on_variable_read(
+    w: &mut World,
+    engine: u64,
+    var: &Node,
+    read: &Node,
+    watched: &mut SmallVec<[Entity; 1]>,
+    entries: &mut SmallVec<[Record; 1]>,
+) {
+    let tapes: SmallVec<[Entity; 2]> =
+        ACTIVE.with(|a| a.borrow().iter().filter(|x| x.engine == engine).map(|x| x.tape).collect());
     if tapes.is_empty() {
         return;
     }
@@ -94,7 +125,7 @@ pub(crate) fn on_variable_read(w: &mut World, engine: &Engine, var: &Node, read:
             watch_variable_in(w, tape, var);
         }
     }
-    record(w, engine, &OpKind::Identity, std::slice::from_ref(var), read);
+    record(engine, &OpKind::Identity, std::slice::from_ref(var), read, watched, entries);
 }
 
 /// One recorded op, as a user may list it.
@@ -146,6 +177,7 @@ pub struct GradientTape {
     pub(crate) tok: Arc<Token>,
     pub(crate) engine: Engine,
     pub(crate) persistent: bool,
+    marks: Arc<TapeMarks>,
 }
 
 /// Stops a tape's recording when dropped: the `with` block's end.
@@ -166,12 +198,12 @@ pub struct StopRecordingGuard<'a> {
 
 impl Drop for StopRecordingGuard<'_> {
     fn drop(&mut self) {
-        let id = (self.tape.engine.id(), self.tape.entity());
-        let mut w = self.tape.engine.lock();
-        if let Some(mut t) = w.get_mut::<Tape>(id.1) {
+        let tape = self.tape;
+        let mut w = tape.engine.lock();
+        if let Some(mut t) = w.get_mut::<Tape>(tape.entity()) {
             if t.paused {
                 t.paused = false;
-                ACTIVE.with(|a| a.borrow_mut().push(id));
+                push_active(tape.engine.id(), tape.entity(), &tape.marks);
             }
         }
     }
@@ -216,18 +248,17 @@ impl GradientTape {
         t.recording = true;
         t.entered = true;
         t.paused = false;
-        ACTIVE.with(|a| a.borrow_mut().push((self.engine.id(), self.entity())));
+        push_active(self.engine.id(), self.entity(), &self.marks);
         Ok(())
     }
 
     /// Stops recording (Python's `__exit__`); a no-op when not recording.
     pub fn stop(&self) {
-        let id = (self.engine.id(), self.entity());
         self.with_tape(|t| {
             t.recording = false;
             t.paused = false;
         });
-        ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+        remove_active(self.engine.id(), self.entity());
     }
 
     /// Starts recording until the returned guard drops: `let _g = tape.scope()?;`.
@@ -247,15 +278,17 @@ impl GradientTape {
         self.with_tape(|t| t.recording && !t.paused)
     }
 
-    /// Puts a tensor on the tape (`tape.watch(x)`).
-    pub fn watch(&self, x: &Tensor) -> Result<()> {
+    /// Puts a tensor on the tape (`tape.watch(x)`; see `watch` for lists and variables).
+    pub fn watch_tensor(&self, x: &Tensor) -> Result<()> {
         self.check_engine(&x.engine)?;
         if !x.dtype().is_float() {
-            eprintln!("WARNING: The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
+            log::warn!("The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
         }
-        let mut w = self.engine.lock();
-        if mark(&mut w, x.id(), self.entity()) {
-            w.get_mut::<Tape>(self.entity()).expect("internal: tape exists").marked.push(x.id());
+        if self.marks.lock().insert(x.id()) {
+            // The mirror needs `x` spawned: its record may still be queued.
+            let mut w = self.engine.lock();
+            self.engine.materialize_locked(&mut w);
+            mirror_mark(&mut w, x.id(), self.entity());
         }
         Ok(())
     }
@@ -268,11 +301,6 @@ impl GradientTape {
         Ok(())
     }
 
-    /// Watches several tensors (`tape.watch([x, y])`).
-    pub fn watch_all(&self, xs: &[&Tensor]) -> Result<()> {
-        xs.iter().try_for_each(|x| self.watch(x))
-    }
-
     fn check_engine(&self, e: &Engine) -> Result<()> {
         if self.engine.same(e) {
             Ok(())
@@ -283,7 +311,6 @@ impl GradientTape {
 
     /// Pauses this tape only, until the guard drops (`with tape.stop_recording():`).
     pub fn stop_recording(&self) -> Result<StopRecordingGuard<'_>> {
-        let id = (self.engine.id(), self.entity());
         self.with_tape(|t| {
             if !t.recording || t.paused {
                 return Err(if !t.entered || t.consumed {
@@ -295,23 +322,24 @@ impl GradientTape {
             t.paused = true;
             Ok(())
         })?;
-        ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+        remove_active(self.engine.id(), self.entity());
         Ok(StopRecordingGuard { tape: self })
     }
 
     /// Forgets everything recorded so far; only while recording.
     pub fn reset(&self) -> Result<()> {
         let mut w = self.engine.lock();
+        // Entries still queued are released with the others.
+        self.engine.materialize_locked(&mut w);
         let e = self.entity();
         let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
         if !t.recording || t.paused {
             return Err(Error::Value("Tape is not recording.".into()));
         }
         let entries = std::mem::take(&mut t.entries);
-        let marked = std::mem::take(&mut t.marked);
         t.variables.clear();
         t.consumed = false;
-        release_tape(&mut w, e, entries, marked);
+        release_tape(&mut w, e, entries, &self.marks);
         Ok(())
     }
 
@@ -324,7 +352,8 @@ impl GradientTape {
 
     /// The recorded ops, in order: op name, input and output shapes and dtypes.
     pub fn entries(&self) -> Vec<EntryInfo> {
-        let w = self.engine.lock();
+        let mut w = self.engine.lock();
+        self.engine.materialize_locked(&mut w);
         let Some(t) = w.get::<Tape>(self.entity()) else { return Vec::new() };
         t.entries
             .iter()
@@ -340,8 +369,19 @@ impl GradientTape {
     /// Takes what a gradient call needs; a non-persistent tape stops
     /// recording and is consumed by it. `message` is the consumed-tape error.
     pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, true)
+    }
+
+    /// The entries, leaving even a non-persistent tape as it is (a dry run
+    /// that must not change state if it fails).
+    pub(crate) fn peek_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, false)
+    }
+
+    fn snapshot_for_gradient(&self, message: &str, consume: bool) -> Result<Vec<EntrySnapshot>> {
         let e = self.entity();
         let mut w = self.engine.lock();
+        self.engine.materialize_locked(&mut w);
         let t = w.get::<Tape>(e).expect("internal: tape exists");
         if t.consumed {
             return Err(Error::Runtime(message.into()));
@@ -352,16 +392,14 @@ impl GradientTape {
             .filter_map(|&en| w.get::<TapeEntry>(en))
             .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
             .collect();
-        if !self.persistent {
+        if consume && !self.persistent {
             let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
             t.consumed = true;
             t.recording = false;
             t.paused = false;
             let entries = std::mem::take(&mut t.entries);
-            let marked = std::mem::take(&mut t.marked);
-            release_tape(&mut w, e, entries, marked);
-            let id = (self.engine.id(), e);
-            ACTIVE.with(|a| a.borrow_mut().retain(|x| *x != id));
+            release_tape(&mut w, e, entries, &self.marks);
+            remove_active(self.engine.id(), e);
         }
         Ok(snap)
     }
@@ -379,15 +417,15 @@ impl Default for GradientTape {
 
 impl Drop for GradientTape {
     fn drop(&mut self) {
-        let id = (self.engine.id(), self.entity());
         // A tape dropped inside its block stops recording with it.
-        let _ = ACTIVE.try_with(|a| a.borrow_mut().retain(|x| *x != id));
+        remove_active(self.engine.id(), self.entity());
     }
 }
 
 impl Engine {
     /// A tape on this engine (`tf.GradientTape(persistent, watch_accessed_variables)`).
     pub fn gradient_tape(&self, persistent: bool, watch_accessed_variables: bool) -> GradientTape {
+        let marks = Arc::new(TapeMarks::default());
         let mut w = self.lock();
         let e = w
             .spawn(Tape {
@@ -398,11 +436,25 @@ impl Engine {
                 consumed: false,
                 entered: false,
                 entries: Vec::new(),
-                marked: Vec::new(),
+                marks: marks.clone(),
                 variables: Vec::new(),
             })
             .id();
         drop(w);
-        GradientTape { tok: Token::new(e, self.id(), self.0.drops.clone()), engine: self.clone(), persistent }
+        GradientTape { tok: Token::new(e, self.id(), self.0.drops.clone()), engine: self.clone(), persistent, marks }
     }
+}
+
+/// Runs `f` with this thread's tapes on `engine` paused, so nothing it
+/// computes is recorded (`tf.stop_gradient`).
+pub(crate) fn unrecorded<R>(engine: u64, f: impl FnOnce() -> R) -> R {
+    let paused: Vec<Active> = ACTIVE.with(|a| {
+        let mut a = a.borrow_mut();
+        let (others, mine): (Vec<_>, Vec<_>) = a.drain(..).partition(|x| x.engine != engine);
+        *a = others;
+        mine
+    });
+    let r = f();
+    ACTIVE.with(|a| a.borrow_mut().extend(paused));
+    r
 }

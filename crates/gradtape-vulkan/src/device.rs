@@ -18,6 +18,7 @@ use vulkano::shader::ShaderStages;
 use vulkano::{Version, VulkanLibrary};
 
 use crate::buffer::{DeviceBuffer, Pool};
+use crate::choice::{choose, Candidate, DeviceKind, Want};
 use crate::ops::{self, PipelineKey};
 
 /// What `device_info()` reports: the device's name, kind and Vulkan version.
@@ -66,28 +67,17 @@ fn device_err(what: &str, e: impl std::error::Error) -> Error {
     Error::Device(msg)
 }
 
-fn type_name(t: PhysicalDeviceType) -> &'static str {
+fn kind(t: PhysicalDeviceType) -> DeviceKind {
     match t {
-        PhysicalDeviceType::DiscreteGpu => "discrete GPU",
-        PhysicalDeviceType::IntegratedGpu => "integrated GPU",
-        PhysicalDeviceType::VirtualGpu => "virtual GPU",
-        PhysicalDeviceType::Cpu => "cpu",
-        _ => "other",
+        PhysicalDeviceType::DiscreteGpu => DeviceKind::DiscreteGpu,
+        PhysicalDeviceType::IntegratedGpu => DeviceKind::IntegratedGpu,
+        PhysicalDeviceType::VirtualGpu => DeviceKind::VirtualGpu,
+        PhysicalDeviceType::Cpu => DeviceKind::Cpu,
+        _ => DeviceKind::Other,
     }
 }
 
-/// Lower is preferred: discrete, integrated, virtual, then the rest (lavapipe).
-fn rank(t: PhysicalDeviceType) -> u8 {
-    match t {
-        PhysicalDeviceType::DiscreteGpu => 0,
-        PhysicalDeviceType::IntegratedGpu => 1,
-        PhysicalDeviceType::VirtualGpu => 2,
-        PhysicalDeviceType::Cpu => 3,
-        _ => 4,
-    }
-}
-
-fn usable(p: &Arc<PhysicalDevice>) -> Option<u32> {
+fn compute_queue(p: &Arc<PhysicalDevice>) -> Option<u32> {
     if p.api_version() < Version::V1_2 || !p.supported_features().buffer_device_address {
         return None;
     }
@@ -95,6 +85,35 @@ fn usable(p: &Arc<PhysicalDevice>) -> Option<u32> {
         .iter()
         .position(|q| q.queue_flags.intersects(QueueFlags::COMPUTE))
         .map(|i| i as u32)
+}
+
+/// The devices the loader lists, and the one `want` takes (see [`choose`]).
+fn pick(want: Want) -> Result<(Arc<PhysicalDevice>, u32)> {
+    let library = VulkanLibrary::new().map_err(|e| device_err("no Vulkan loader (libvulkan.so.1)", e))?;
+    let instance =
+        Instance::new(library, InstanceCreateInfo::default()).map_err(|e| device_err("cannot create an instance", e))?;
+    let physical: Vec<Arc<PhysicalDevice>> =
+        instance.enumerate_physical_devices().map_err(|e| device_err("cannot list devices", e))?.collect();
+    let candidates: Vec<Candidate> = physical
+        .iter()
+        .map(|p| Candidate {
+            name: p.properties().device_name.clone(),
+            kind: kind(p.properties().device_type),
+            usable: compute_queue(p).is_some(),
+        })
+        .collect();
+    match choose(&candidates, want) {
+        Ok(c) => {
+            log::debug!("Vulkan ({want:?}): {}", c.reason);
+            let p = physical[c.index].clone();
+            let q = compute_queue(&p).expect("internal: a chosen device is usable");
+            Ok((p, q))
+        }
+        Err(why) => {
+            log::debug!("Vulkan ({want:?}): {why}");
+            Err(Error::Device(why))
+        }
+    }
 }
 
 impl VulkanDevice {
@@ -105,19 +124,20 @@ impl VulkanDevice {
         SHARED.get_or_init(VulkanDevice::open).clone()
     }
 
+    /// [`VulkanDevice::shared`] if it is a GPU (discrete, integrated or
+    /// virtual), else an `Err` saying what there is: what `Device::Auto`
+    /// takes, since a CPU-type device (lavapipe) is slower than the CPU
+    /// backend. Nothing is opened when there is no GPU.
+    pub fn shared_gpu() -> Result<VulkanDevice> {
+        static PROBE: OnceLock<std::result::Result<(), Error>> = OnceLock::new();
+        // The best usable device is a GPU exactly when a usable GPU exists,
+        // so the shared device is the one this probe found.
+        PROBE.get_or_init(|| pick(Want::Gpu).map(|_| ())).clone()?;
+        VulkanDevice::shared()
+    }
+
     fn open() -> Result<VulkanDevice> {
-        let library = VulkanLibrary::new().map_err(|e| device_err("no Vulkan loader (libvulkan.so.1)", e))?;
-        let instance = Instance::new(library, InstanceCreateInfo::default())
-            .map_err(|e| device_err("cannot create an instance", e))?;
-        let physical = instance
-            .enumerate_physical_devices()
-            .map_err(|e| device_err("cannot list devices", e))?
-            .filter_map(|p| usable(&p).map(|q| (p, q)))
-            .min_by_key(|(p, _)| rank(p.properties().device_type))
-            .ok_or_else(|| {
-                Error::Device("Vulkan: no device with a compute queue and bufferDeviceAddress (Vulkan 1.2)".into())
-            })?;
-        let (physical, queue_family_index) = physical;
+        let (physical, queue_family_index) = pick(Want::Any)?;
         let sup = physical.supported_features();
         let features = DeviceFeatures {
             buffer_device_address: true,
@@ -153,7 +173,7 @@ impl VulkanDevice {
         let props = physical.properties();
         let info = DeviceInfo {
             name: props.device_name.clone(),
-            device_type: type_name(props.device_type).into(),
+            device_type: kind(props.device_type).to_string(),
             api_version: physical.api_version().to_string(),
             float64: features.shader_float64,
             int64: features.shader_int64,

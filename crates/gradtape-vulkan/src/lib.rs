@@ -6,9 +6,10 @@
 //!
 //! # Design
 //!
-//! - **Device choice** ([`VulkanDevice::shared`]): a discrete GPU, else an
-//!   integrated one, else a virtual one, else any (Mesa's lavapipe runs on
-//!   the CPU). The device must have a compute queue and
+//! - **Device choice** ([`choice`]; `VulkanDevice::shared` and
+//!   `VulkanDevice::shared_gpu`): a discrete GPU, else an integrated one,
+//!   else a virtual one; a CPU-type device (Mesa's lavapipe) only when any
+//!   device is wanted (`GRADTAPE_DEVICE=vulkan`). The device must have a compute queue and
 //!   `bufferDeviceAddress`; `shaderFloat64` and `shaderInt64` are enabled
 //!   when present. One device per process, shared by every engine, so
 //!   pipelines compile once. No loader or no device is an `Err`.
@@ -18,12 +19,12 @@
 //!   the record's address as a push constant; one pipeline layout serves
 //!   every pipeline. So a dispatch records three commands (bind pipeline
 //!   when it changes, push constants, dispatch) and allocates nothing.
-//! - **One batch per flush** ([`Batch`]): the engine records every op of a
+//! - **One batch per flush** (`Batch`): the engine records every op of a
 //!   flush into one command buffer, submits it once and waits on one fence.
 //!   A global memory barrier goes in only before a dispatch that reads or
 //!   writes a buffer written since the last barrier, so independent
 //!   dispatches may overlap.
-//! - **Buffers** ([`DeviceBuffer`]) come from a pool keyed by size class
+//! - **Buffers** (`DeviceBuffer`) come from a pool keyed by size class
 //!   (at most 25% over the request) and memory kind, and go back to it when
 //!   their last handle drops, together with the `Arc` that held them, so
 //!   that in steady state a dispatch allocates nothing, on the device or
@@ -41,7 +42,7 @@
 //!   `shaderInt64` / `shaderFloat64`; the type-blind kernels (movement,
 //!   select) move 64-bit elements on any device. GLSL has no float64
 //!   transcendentals, so float64 exp, log, sin, cos, tanh, sigmoid and pow
-//!   are not offered ([`VulkanDevice::supports_unary`]); the engine runs
+//!   are not offered (`ops::unary::has`); the engine runs
 //!   whatever is not offered on the CPU.
 //! - **Fusion** (`ops/fused.rs`): a run of float32 elementwise ops of one
 //!   shape is one dispatch of a register-machine shader.
@@ -51,6 +52,7 @@
 
 #[cfg(feature = "vulkan")]
 mod batch;
+pub mod choice;
 #[cfg(feature = "vulkan")]
 mod buffer;
 #[cfg(feature = "vulkan")]

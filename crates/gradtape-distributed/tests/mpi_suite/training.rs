@@ -56,7 +56,7 @@ impl Mlp {
         let v = &self.vars;
         let h = (x.matmul(&v[0].read())? + &v[1].read())?.tanh()?;
         let p = (h.matmul(&v[2].read())? + &v[3].read())?;
-        (&p - y)?.square()?.reduce_mean(Axes::All, false)
+        (&p - y)?.square()?.reduce_mean()
     }
 
     fn sources(&self) -> Vec<&dyn Differentiable> {

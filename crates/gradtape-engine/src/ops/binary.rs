@@ -262,6 +262,25 @@ pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             op.name()
         ))
     })?;
+    int_domain(op, b)?;
     let out_dt = if op.is_comparison() { DType::Bool } else { dt };
     Tensor::op(OpKind::Binary(op), &[a, b], shape, out_dt)
+}
+
+/// TF's integer kernels fail on a zero divisor or a negative exponent when
+/// they run; a lazy engine would report that at some later flush, so the
+/// right operand's value is read now (integer ops are cheap) and the call
+/// itself returns TF's error, before anything is queued.
+fn int_domain(op: BinaryOp, b: &Tensor) -> Result<()> {
+    if !b.dtype().is_int() || !matches!(op, BinaryOp::FloorDiv | BinaryOp::Pow) {
+        return Ok(());
+    }
+    let bad = |v: &[f64]| if op == BinaryOp::Pow { v.iter().any(|&x| x < 0.0) } else { v.contains(&0.0) };
+    if bad(&b.try_data()?.to_f64_vec()) {
+        return Err(Error::InvalidArgument(match op {
+            BinaryOp::Pow => "Integers to negative integer powers are not allowed [Op:Pow]".to_string(),
+            _ => format!("Integer division by zero [Op:{}]", op.name()),
+        }));
+    }
+    Ok(())
 }

@@ -37,19 +37,26 @@ impl IntoIdx for std::ops::RangeFull {
         Idx::FULL
     }
 }
+/// An index as i64. A `usize` past `i64::MAX` saturates: `as` would wrap it
+/// to a negative index (`usize::MAX` meaning the last element), while a
+/// saturated one is out of bounds as an index and clamps as a slice bound.
+fn wide<T: TryInto<i64>>(v: T) -> i64 {
+    v.try_into().unwrap_or(i64::MAX)
+}
+
 macro_rules! int_idx {
     ($($t:ty),*) => {$(
         impl IntoIdx for $t {
-            fn into_idx(self) -> Idx { Idx::At(self as i64) }
+            fn into_idx(self) -> Idx { Idx::At(wide(self)) }
         }
         impl IntoIdx for std::ops::Range<$t> {
-            fn into_idx(self) -> Idx { Idx::Range(Some(self.start as i64), Some(self.end as i64), 1) }
+            fn into_idx(self) -> Idx { Idx::Range(Some(wide(self.start)), Some(wide(self.end)), 1) }
         }
         impl IntoIdx for std::ops::RangeTo<$t> {
-            fn into_idx(self) -> Idx { Idx::Range(None, Some(self.end as i64), 1) }
+            fn into_idx(self) -> Idx { Idx::Range(None, Some(wide(self.end)), 1) }
         }
         impl IntoIdx for std::ops::RangeFrom<$t> {
-            fn into_idx(self) -> Idx { Idx::Range(Some(self.start as i64), None, 1) }
+            fn into_idx(self) -> Idx { Idx::Range(Some(wide(self.start)), None, 1) }
         }
     )*};
 }

@@ -2,10 +2,16 @@
 //! kernel, gradient rule and `Tensor` methods.
 
 pub mod binary;
+pub mod binary2;
 pub mod cast;
+pub mod ext;
 pub mod index;
 pub mod matmul;
 pub mod movement;
 pub mod operators;
 pub mod reduce;
+pub mod scan;
+pub mod take;
+pub mod topk;
 pub mod unary;
+pub mod unary2;

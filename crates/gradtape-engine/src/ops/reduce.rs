@@ -165,40 +165,46 @@ macro_rules! reduce_typed {
     }};
 }
 
-/// Sums and means over a contiguous block of axes (a suffix: rows; a prefix:
-/// columns), the common cases, as flat vectorised loops.
+/// Float sums and means, in a fixed order (par.rs), so they give the same
+/// bits on every run and thread count. Reduced axes that are a suffix sum
+/// rows in the order of TF's single-threaded Eigen reduction (TF's bits); a
+/// prefix sums columns in blocks of rows (TF adds them in sequence, which is
+/// less accurate); any other set is first transposed to the end. Means divide
+/// by the count, as TF's `MeanReducer` does, so they are correctly rounded.
 fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<HostData> {
     if !matches!(op, ReduceOp::Sum | ReduceOp::Mean) {
         return None;
     }
     let (r, k) = (s.rank(), axes.len());
     let count: usize = axes.iter().map(|&a| s.dims()[a]).product();
-    let suffix = axes.iter().enumerate().all(|(i, &a)| a == r - k + i);
-    let prefix = axes.iter().enumerate().all(|(i, &a)| a == i);
-    let n_out = if count == 0 { s.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).product() } else { s.numel() / count };
-    macro_rules! go {
-        ($v:expr, $t:ty, $sum:path) => {{
-            let scale: $t = if op == ReduceOp::Mean { 1.0 / count as $t } else { 1.0 };
-            if suffix {
-                (0..n_out).map(|i| $sum(&$v[i * count..(i + 1) * count]) * scale).collect::<Vec<$t>>()
-            } else {
-                let mut acc: Vec<$t> = vec![0.0; n_out];
-                for i in 0..count {
-                    for (a, &x) in acc.iter_mut().zip(&$v[i * n_out..(i + 1) * n_out]) {
-                        *a += x;
-                    }
-                }
-                acc.iter_mut().for_each(|a| *a *= scale);
-                acc
-            }
-        }};
-    }
-    if !(suffix || prefix) || count == 0 {
+    if count == 0 {
         return None;
     }
+    let n_out = s.numel() / count;
+    let suffix = axes.iter().enumerate().all(|(i, &a)| a == r - k + i);
+    let prefix = axes.iter().enumerate().all(|(i, &a)| a == i);
+    let moved = (!suffix && !prefix).then(|| {
+        let perm: SmallVec<[usize; 4]> = (0..r).filter(|a| !axes.contains(a)).chain(axes.iter().copied()).collect();
+        crate::ops::movement::transpose_cpu(x, s, &perm)
+    });
+    let x = moved.as_ref().unwrap_or(x);
+    macro_rules! go {
+        ($v:expr, $t:ty) => {{
+            let mut out: Vec<$t> = vec![0.0; n_out];
+            if prefix && !suffix {
+                par::sum_cols($v, count, &mut out);
+            } else {
+                par::sum_rows($v, count, &mut out);
+            }
+            if op == ReduceOp::Mean {
+                out.iter_mut().for_each(|a| *a /= count as $t);
+            }
+            out
+        }};
+    }
     match x {
-        HostData::F32(v) => Some(HostData::F32(go!(v, f32, par::sum_f32))),
-        HostData::F64(v) => Some(HostData::F64(go!(v, f64, par::sum_f64))),
+        HostData::F32(v) => Some(HostData::F32(go!(v, f32))),
+        HostData::F64(v) => Some(HostData::F64(go!(v, f64))),
         _ => None,
     }
 }
@@ -244,7 +250,7 @@ pub(crate) fn grad(
             // Ties share the gradient equally, as in TF.
             let yk = y.reshape(&keep)?;
             let mask = x.equal(&yk)?.cast(x.dtype())?;
-            let count = mask.reduce_sum(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
+            let count = mask.reduce_sum_with(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
             gk.mul(&mask.div(&count)?)?
         }
         ReduceOp::Prod => gk.mul(&prod_of_others(x, axes)?)?,
@@ -292,7 +298,7 @@ fn exclusive_cumprod(x: &Tensor) -> Result<Tensor> {
 }
 
 impl Tensor {
-    fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
+    pub(crate) fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
         if self.dtype() == DType::Bool {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'T' of bool is not in the list of allowed values [Op:{}]",
@@ -309,39 +315,9 @@ impl Tensor {
         Tensor::op(OpKind::Reduce { op, axes, keepdims }, &[self], out, self.dtype())
     }
 
-    /// `tf.reduce_sum(self, axis, keepdims)`; `Axes::All` for `axis=None`.
-    ///
-    /// ```
-    /// # use gradtape_engine::*;
-    /// let x = constant([[1, 2, 3], [4, 5, 6]])?;
-    /// assert_eq!(x.reduce_sum(0, false)?.to_vec::<i32>()?, vec![5, 7, 9]);
-    /// assert_eq!(x.reduce_sum(-1, true)?.dims(), &[2, 1]);
-    /// assert_eq!(x.reduce_sum(Axes::All, false)?.scalar::<i32>()?, 21);
-    /// assert!(x.reduce_sum(2, false).is_err()); // TF's "Invalid reduction dimension"
-    /// # Ok::<(), gradtape_core::Error>(())
-    /// ```
-    pub fn reduce_sum(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Sum, axes.into(), keepdims)
-    }
-    /// `tf.reduce_mean`: integer means truncate toward zero.
-    pub fn reduce_mean(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Mean, axes.into(), keepdims)
-    }
-    /// `tf.reduce_max`.
-    pub fn reduce_max(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Max, axes.into(), keepdims)
-    }
-    /// `tf.reduce_min`.
-    pub fn reduce_min(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Min, axes.into(), keepdims)
-    }
-    /// `tf.reduce_prod`.
-    pub fn reduce_prod(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Prod, axes.into(), keepdims)
-    }
-    /// The sum of every element.
+    /// The sum of every element (`tf.reduce_sum(self)`).
     pub fn sum(&self) -> Result<Tensor> {
-        self.reduce_sum(Axes::All, false)
+        self.reduce(ReduceOp::Sum, Axes::All, false)
     }
 
     /// Sums a broadcast gradient (`batch dims ++ broadcast shape`) back to
@@ -358,7 +334,7 @@ impl Tensor {
                 axes.push((batch + lead + j) as i64);
             }
         }
-        self.reduce_sum(Axes::List(axes), false)?.reshape_batched(target, batch)
+        self.reduce_sum_with(Axes::List(axes), false)?.reshape_batched(target, batch)
     }
 }
 

@@ -69,7 +69,8 @@ macro_rules! float_fn {
         match $op {
             UnaryOp::Neg => { let $f = |x: $t| -x; $body }
             UnaryOp::Abs => { let $f = |x: $t| x.abs(); $body }
-            UnaryOp::Sign => { let $f = |x: $t| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x }; $body }
+            // Zero of either sign gives +0 and NaN stays NaN, as TF's Sign.
+            UnaryOp::Sign => { let $f = |x: $t| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else if x == 0.0 { 0.0 } else { x }; $body }
             UnaryOp::Exp => { let $f = |x: $t| x.exp(); $body }
             UnaryOp::Log => { let $f = |x: $t| x.ln(); $body }
             UnaryOp::Sqrt => { let $f = |x: $t| x.sqrt(); $body }
@@ -78,7 +79,8 @@ macro_rules! float_fn {
             UnaryOp::Cos => { let $f = |x: $t| x.cos(); $body }
             UnaryOp::Tanh => { let $f = |x: $t| x.tanh(); $body }
             UnaryOp::Sigmoid => { let $f = |x: $t| 1.0 / (1.0 + (-x).exp()); $body }
-            UnaryOp::Relu => { let $f = |x: $t| if x > 0.0 { x } else { 0.0 }; $body }
+            // TF's Relu is max(x, 0) with PropagateNaN: NaN stays NaN.
+            UnaryOp::Relu => { let $f = |x: $t| if x > 0.0 || x.is_nan() { x } else { 0.0 }; $body }
         }
     };
 }
@@ -132,8 +134,9 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
         UnaryOp::Tanh => g.mul(&y.scalar_like(1.0).sub(&y.square()?)?)?,
         // d sigmoid = s (1 - s)
         UnaryOp::Sigmoid => g.mul(&y.mul(&y.scalar_like(1.0).sub(y)?)?)?,
-        // sign(y) is the mask y > 0 (y >= 0), kept differentiable like TF's ReluGrad.
-        UnaryOp::Relu => g.mul(&y.sign()?)?,
+        // TF's ReluGrad is g * (y > 0): 0 where y is NaN. The mask is sign(y)
+        // there, so it stays differentiable (d2 relu is connected zeros).
+        UnaryOp::Relu => g.mul(&y.greater(&y.scalar_like(0.0))?.select(&y.sign()?, &y.zeros_like())?)?,
     };
     Ok(smallvec![Some(dx)])
 }
@@ -147,7 +150,8 @@ impl Tensor {
                 dt, op.name()
             )));
         }
-        Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)
+        // TF's weak-tensor unary wrappers keep a weak input weak.
+        Ok(Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)?.with_weak(self.is_weak()))
     }
 
     /// `-x`

@@ -95,6 +95,8 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
         | OpKind::SliceGrad(_)
         | OpKind::Select => true,
         OpKind::Cast => vc::has(dev, t, op.dtype),
+        // The added primitives have no shaders yet.
+        OpKind::Ext(_) => false,
     };
     if ok {
         Where::Device
@@ -126,5 +128,6 @@ pub(super) fn record(b: &mut Batch, op: &Op, x: &[DeviceBuffer], out: &DeviceBuf
         OpKind::Cast => b.cast(&x[0], out),
         OpKind::Select => b.select(&x[0], s(0), &x[1], s(1), &x[2], s(2), out, so),
         OpKind::Reshape | OpKind::Identity => unreachable!("internal: shared ops record nothing"),
+        OpKind::Ext(_) => unreachable!("internal: added primitives run on the CPU"),
     }
 }

@@ -10,9 +10,9 @@
 //!   runs on the CPU in program order; if it reads a value still on the
 //!   device, the batch so far is submitted there and the value downloaded
 //!   (the batch is split).
-//! - An op output lives in `DeviceStorage` until the host reads it;
-//!   `Tensor::data` then downloads it once and caches it as `Storage`.
-//! - A host value (`Storage`) read by a device op is uploaded once per
+//! - An op output lives on the device (`Storage::Device`) until the host
+//!   reads it; `Tensor::data` then downloads it once and caches it there.
+//! - A host value (`Storage::Host`) read by a device op is uploaded once per
 //!   buffer: uploads are cached by the identity of the host `Arc`, which
 //!   variable reads share. `Variable::assign*` installs a new `Arc`, so a
 //!   stale upload is never used; cached uploads are dropped once their
@@ -35,48 +35,57 @@ mod plan;
 mod run;
 
 #[cfg(feature = "vulkan")]
-pub use run::{dispatch, ensure_host, DeviceStorage, VulkanBackend};
-
-/// Whether `GRADTAPE_LOG=debug` asks for the engine's debug log on stderr.
-fn debug_log() -> bool {
-    std::env::var("GRADTAPE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug"))
-}
+pub use run::{dispatch, ensure_host, VulkanBackend};
 
 /// Puts the backend for `device` into `world`; returns the device in words.
-/// `Device::Vulkan` without a usable device is an `Err`; `Device::Auto`
-/// then takes the CPU.
+/// `Device::Vulkan` takes any usable Vulkan device (lavapipe included) and
+/// is an `Err` without one; `Device::Auto` takes a GPU through Vulkan and
+/// otherwise the CPU. The choice and its reason are logged at debug level.
 pub(crate) fn install(world: &mut World, device: Device) -> Result<String> {
-    let chosen = match device {
-        Device::Cpu => Ok(None),
-        Device::Vulkan => open(world).map(Some),
-        Device::Auto => Ok(open(world).ok()),
-    };
-    let name = match &chosen {
-        Ok(Some(name)) => name.clone(),
-        Ok(None) => "cpu".to_string(),
-        Err(e) => {
-            if debug_log() {
-                eprintln!("gradtape: {e}");
-            }
-            return Err(e.clone());
+    let name = match device {
+        Device::Cpu => {
+            log::debug!("Device::Cpu: computing on the CPU backend, as asked");
+            "cpu".to_string()
         }
+        Device::Vulkan => match open(world, false) {
+            Ok(name) => {
+                log::debug!("Device::Vulkan: computing on {name}");
+                name
+            }
+            Err(e) => {
+                log::debug!("Device::Vulkan: {e}");
+                return Err(e);
+            }
+        },
+        Device::Auto => match open(world, true) {
+            Ok(name) => {
+                log::debug!("Device::Auto: computing on {name}, a GPU");
+                name
+            }
+            Err(e) => {
+                log::debug!("Device::Auto: computing on the CPU backend: {e}");
+                "cpu".to_string()
+            }
+        },
     };
-    if debug_log() {
-        eprintln!("gradtape: {device:?} engine computes on {name}");
-    }
     Ok(name)
 }
 
+/// Opens the shared device (only a GPU when `gpu_only`).
 #[cfg(feature = "vulkan")]
-fn open(world: &mut World) -> Result<String> {
-    let dev = gradtape_vulkan::VulkanDevice::shared()?;
+fn open(world: &mut World, gpu_only: bool) -> Result<String> {
+    let dev = if gpu_only {
+        gradtape_vulkan::VulkanDevice::shared_gpu()?
+    } else {
+        gradtape_vulkan::VulkanDevice::shared()?
+    };
     let name = dev.info().to_string();
     world.insert_resource(VulkanBackend::new(dev));
     Ok(name)
 }
 
 #[cfg(not(feature = "vulkan"))]
-fn open(_world: &mut World) -> Result<String> {
+fn open(_world: &mut World, _gpu_only: bool) -> Result<String> {
     Err(Error::Device("no Vulkan device: this build of gradtape has no Vulkan backend (feature `vulkan`)".into()))
 }
 

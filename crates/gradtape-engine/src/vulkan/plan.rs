@@ -24,14 +24,7 @@ use super::lower;
 use crate::node::Node;
 use crate::op::OpKind;
 
-/// One queued op, taken out of its entity's `Pending`.
-pub(super) struct Op {
-    pub e: Entity,
-    pub kind: OpKind,
-    pub inputs: SmallVec<[Node; 2]>,
-    pub shape: Shape,
-    pub dtype: DType,
-}
+pub(super) use crate::backend::Op;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Where {

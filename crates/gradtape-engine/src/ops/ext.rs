@@ -1,0 +1,129 @@
+//! The primitives added for the TF functions a user reaches for (issue 15),
+//! behind one `OpKind::Ext` hook: each family lives in its own file with its
+//! kernel and gradient rule. None has a Vulkan kernel yet; the planner runs
+//! them on the CPU (see `vulkan/lower.rs`).
+
+use std::sync::Arc;
+
+use gradtape_core::{DType, HostData, Result, Shape};
+use smallvec::SmallVec;
+
+use super::binary2::{self, Binary2};
+use super::scan::{self, ScanOp};
+use super::take::{self, Combine};
+use super::topk;
+use super::unary2::{self, Unary2};
+use crate::op::OpKind;
+use crate::Tensor;
+
+/// One of the added primitives with its static parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExtOp {
+    /// An elementwise function of one tensor beyond `UnaryOp`'s.
+    Unary(Unary2),
+    /// An elementwise function of two broadcast tensors beyond `BinaryOp`'s.
+    Binary(Binary2),
+    /// `tf.cumsum` / `tf.math.cumprod` along one axis.
+    Scan {
+        /// Sum or product.
+        op: ScanOp,
+        /// The scanned axis, non-negative.
+        axis: usize,
+        /// Whether each output leaves its own element out.
+        exclusive: bool,
+        /// Whether the scan runs from the end.
+        reverse: bool,
+    },
+    /// The int32 indices of the `k` largest elements along the last axis,
+    /// descending, ties to the lower index (`TopKV2`'s second output).
+    TopKIndices {
+        /// How many.
+        k: usize,
+    },
+    /// `out[..., j] = x[..., idx[..., j]]` along the last axis (`take_along_axis`).
+    GatherLast,
+    /// The gradient of `GatherLast`: sums `g[..., j]` into position
+    /// `idx[..., j]` of a last axis of length `n`.
+    ScatterAddLast {
+        /// The length of the output's last axis.
+        n: usize,
+    },
+    /// `out[i] = x.flat[offsets[i]]` (gather, gather_nd, boolean_mask).
+    Take {
+        /// Flat source positions, one per output element.
+        offsets: Arc<[usize]>,
+    },
+    /// `out.flat[offsets[i]] (+)= u[i]` into zeros (scatter_nd, Take's gradient).
+    Put {
+        /// Flat destination positions, one per input element.
+        offsets: Arc<[usize]>,
+        /// How duplicates combine.
+        how: Combine,
+    },
+    /// `tf.custom_gradient`: the last input's value, with the user's rule.
+    Custom(crate::autodiff::CustomGrad),
+}
+
+impl ExtOp {
+    /// TF's op name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ExtOp::Unary(u) => u.name(),
+            ExtOp::Binary(b) => b.name(),
+            ExtOp::Scan { op: ScanOp::Sum, .. } => "Cumsum",
+            ExtOp::Scan { op: ScanOp::Prod, .. } => "Cumprod",
+            ExtOp::TopKIndices { .. } => "TopKV2",
+            ExtOp::GatherLast => "GatherV2",
+            ExtOp::ScatterAddLast { .. } => "TensorScatterAdd",
+            ExtOp::Take { .. } => "GatherV2",
+            ExtOp::Put { .. } => "ScatterNd",
+            ExtOp::Custom(_) => "IdentityN",
+        }
+    }
+}
+
+/// Queues an added primitive.
+pub(crate) fn op(kind: ExtOp, inputs: &[&Tensor], shape: Shape, dtype: DType) -> Result<Tensor> {
+    Tensor::op(OpKind::Ext(kind), inputs, shape, dtype)
+}
+
+/// Runs one added primitive on the host.
+pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape, dtype: DType) -> HostData {
+    let d = |i: usize| -> &HostData { &inputs[i].0 };
+    let s = |i: usize| -> &Shape { inputs[i].1 };
+    match kind {
+        ExtOp::Unary(u) => unary2::cpu(*u, d(0)),
+        ExtOp::Binary(b) => binary2::cpu(*b, d(0), s(0), d(1), s(1), out),
+        ExtOp::Scan { op, axis, exclusive, reverse } => scan::cpu(*op, d(0), s(0), *axis, *exclusive, *reverse),
+        ExtOp::TopKIndices { k } => topk::top_k_cpu(d(0), s(0), *k),
+        ExtOp::GatherLast => topk::gather_last_cpu(d(0), s(0), d(1), out),
+        ExtOp::ScatterAddLast { n } => topk::scatter_add_last_cpu(d(0), d(1), *n, out, dtype),
+        ExtOp::Take { offsets } => take::take_cpu(d(0), offsets),
+        ExtOp::Put { offsets, how } => take::put_cpu(d(0), offsets, out.numel(), *how),
+        ExtOp::Custom(_) => (*inputs[inputs.len() - 1].0).clone(),
+    }
+}
+
+/// The gradient rule of an added primitive (see `op::gradient`).
+pub(crate) fn grad(
+    kind: &ExtOp,
+    inputs: &[Tensor],
+    output: &Tensor,
+    g: &Tensor,
+    batch: usize,
+    needs: &[bool],
+) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    match kind {
+        ExtOp::Unary(u) => unary2::grad(*u, &inputs[0], output, g),
+        ExtOp::Binary(b) => binary2::grad(*b, &inputs[0], &inputs[1], g, batch, needs),
+        ExtOp::Scan { op, axis, exclusive, reverse } => {
+            scan::grad(*op, *axis + batch, *exclusive, *reverse, &inputs[0], g)
+        }
+        ExtOp::TopKIndices { .. } => Ok(smallvec::smallvec![None]),
+        ExtOp::GatherLast => topk::gather_last_grad(&inputs[0], &inputs[1], g, batch),
+        ExtOp::ScatterAddLast { .. } => topk::scatter_add_last_grad(&inputs[1], g, batch),
+        ExtOp::Take { offsets } => take::take_grad(offsets, &inputs[0], g, batch),
+        ExtOp::Put { offsets, how } => take::put_grad(offsets, *how, &inputs[0], g, batch),
+        ExtOp::Custom(c) => crate::autodiff::custom_grad(c, inputs, g, batch),
+    }
+}
