@@ -17,6 +17,11 @@ use crate::ops::binary::{binary, BinaryOp};
 use crate::tape::{EntrySnapshot, GradientTape};
 use crate::{Engine, Tensor, Variable};
 
+/// The default seed of a target: ones of its shape and dtype.
+fn ones_for(engine: &Engine, n: &Node) -> Tensor {
+    Tensor::from_data(engine, HostData::filled(n.dtype, n.shape.numel(), 1.0), n.shape.clone())
+}
+
 /// A target or source of differentiation: a tensor or a variable.
 pub trait Differentiable {
     /// The handle's entity, shape and dtype.
@@ -146,28 +151,6 @@ impl GradientTape {
         }
     }
 
-    /// `tape.gradient(target, source)`: d sum(target) / d source, or `None`
-    /// when no recorded path connects them.
-    ///
-    /// ```
-    /// # use gradtape_engine::*;
-    /// let x = constant([1.0, 2.0])?;
-    /// let tape = GradientTape::new();
-    /// // y = sum(x²), so dy/dx = 2x
-    /// let y = tape.record(|t| {
-    ///     t.watch(&x)?;
-    ///     x.square()?.sum()
-    /// })?;
-    /// let dy_dx = tape.gradient(&y, &x)?.expect("y depends on x");
-    /// assert_eq!(dy_dx.to_vec::<f32>()?, vec![2.0, 4.0]);
-    /// // A non-persistent tape answers once, as in TF.
-    /// assert!(tape.gradient(&y, &x).is_err());
-    /// # Ok::<(), gradtape_core::Error>(())
-    /// ```
-    pub fn gradient(&self, target: &dyn Differentiable, source: &dyn Differentiable) -> Result<Option<Tensor>> {
-        Ok(self.gradients(&[target], &[source])?.pop().flatten())
-    }
-
     /// `tape.gradient([targets], [sources])`: the targets' gradients summed.
     pub fn gradients(&self, targets: &[&dyn Differentiable], sources: &[&dyn Differentiable]) -> Result<Vec<Option<Tensor>>> {
         self.gradients_with(targets, sources, None, Unconnected::None)
@@ -206,15 +189,19 @@ impl GradientTape {
                     targets.len()
                 )));
             }
-            for (t, g) in targets.iter().zip(og) {
-                if let Some(g) = g {
-                    if g.shape() != &t.node().shape || g.dtype() != t.node().dtype {
-                        return Err(Error::InvalidArgument(format!(
-                            "Mismatch between the shape or dtype of an output gradient ({} {}) and its target ({} {})",
-                            g.shape().bracketed(), g.dtype(), t.node().shape.bracketed(), t.node().dtype
-                        )));
-                    }
-                }
+            // TF does not check an output gradient against its target: the
+            // backward ops meet it and fail in their own words (`Incompatible
+            // shapes: [3] vs. [2] [Op:Mul]`) or broadcast it. So does this, but
+            // first as a dry run that records and consumes nothing, so a
+            // failure leaves the tape as it was.
+            let odd = |(t, g): (&&dyn Differentiable, &Option<Tensor>)| {
+                g.as_ref().is_some_and(|g| g.shape() != &t.node().shape || g.dtype() != t.node().dtype)
+            };
+            if targets.iter().zip(og).any(odd) {
+                let entries = self.peek_for_gradient(CONSUMED)?;
+                let seeds = targets.iter().zip(og).map(|(t, g)| (t.node().entity(), g.clone().unwrap_or_else(|| ones_for(&self.engine, t.node())))).collect();
+                let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
+                crate::tape::unrecorded(self.engine.id(), || backprop(&self.engine, &entries, seeds, &src, 0))?;
             }
         }
         if self.persistent && self.is_recording() {
@@ -224,10 +211,7 @@ impl GradientTape {
         let mut seeds = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             let tn = t.node();
-            let g = match output_gradients.and_then(|og| og[i].clone()) {
-                Some(g) => g,
-                None => Tensor::from_data(&self.engine, HostData::filled(tn.dtype, tn.shape.numel(), 1.0), tn.shape.clone()),
-            };
+            let g = output_gradients.and_then(|og| og[i].clone()).unwrap_or_else(|| ones_for(&self.engine, tn));
             seeds.push((tn.entity(), g));
         }
         let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
@@ -243,7 +227,8 @@ impl GradientTape {
             .collect()
     }
 
-    /// `tape.jacobian(target, sources)`: per source, shape
+    /// `tape.jacobian(target, [sources], unconnected_gradients, experimental_use_pfor)`
+    /// positionally (see `jacobian` and `jacobian_with`): per source, shape
     /// `target.shape ++ source.shape`. With `use_pfor` (TF's default) one
     /// vectorised backward walk computes every row; without it, one
     /// gradient call per row, which needs a persistent tape.
@@ -257,12 +242,12 @@ impl GradientTape {
     ///     t.watch(&x)?;
     ///     x.square()
     /// })?;
-    /// let j = tape.jacobian(&y, &[&x], Unconnected::None, true)?.remove(0).expect("y depends on x");
+    /// let j = tape.jacobians(&y, &[&x], Unconnected::None, true)?.remove(0).expect("y depends on x");
     /// assert_eq!(j.dims(), &[3, 3]);
     /// assert_eq!(j.to_vec::<f32>()?, vec![2., 0., 0., 0., 4., 0., 0., 0., 6.]);
     /// # Ok::<(), gradtape_core::Error>(())
     /// ```
-    pub fn jacobian(
+    pub fn jacobians(
         &self,
         target: &dyn Differentiable,
         sources: &[&dyn Differentiable],

@@ -278,8 +278,8 @@ impl GradientTape {
         self.with_tape(|t| t.recording && !t.paused)
     }
 
-    /// Puts a tensor on the tape (`tape.watch(x)`).
-    pub fn watch(&self, x: &Tensor) -> Result<()> {
+    /// Puts a tensor on the tape (`tape.watch(x)`; see `watch` for lists and variables).
+    pub fn watch_tensor(&self, x: &Tensor) -> Result<()> {
         self.check_engine(&x.engine)?;
         if !x.dtype().is_float() {
             log::warn!("The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
@@ -299,11 +299,6 @@ impl GradientTape {
         let mut w = self.engine.lock();
         watch_variable_in(&mut w, self.entity(), &v.node);
         Ok(())
-    }
-
-    /// Watches several tensors (`tape.watch([x, y])`).
-    pub fn watch_all(&self, xs: &[&Tensor]) -> Result<()> {
-        xs.iter().try_for_each(|x| self.watch(x))
     }
 
     fn check_engine(&self, e: &Engine) -> Result<()> {
@@ -374,6 +369,16 @@ impl GradientTape {
     /// Takes what a gradient call needs; a non-persistent tape stops
     /// recording and is consumed by it. `message` is the consumed-tape error.
     pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, true)
+    }
+
+    /// The entries, leaving even a non-persistent tape as it is (a dry run
+    /// that must not change state if it fails).
+    pub(crate) fn peek_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, false)
+    }
+
+    fn snapshot_for_gradient(&self, message: &str, consume: bool) -> Result<Vec<EntrySnapshot>> {
         let e = self.entity();
         let mut w = self.engine.lock();
         self.engine.materialize_locked(&mut w);
@@ -387,7 +392,7 @@ impl GradientTape {
             .filter_map(|&en| w.get::<TapeEntry>(en))
             .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
             .collect();
-        if !self.persistent {
+        if consume && !self.persistent {
             let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
             t.consumed = true;
             t.recording = false;
