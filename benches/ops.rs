@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gradtape::{Axes, DType, Device, Engine, Idx, Result, Tensor};
+use gradtape::{DType, Device, Engine, Idx, Result, Tensor};
 
 const SIZES: [usize; 3] = [4, 64 << 10, 16 << 20];
 
@@ -55,8 +55,8 @@ fn binary(c: &mut Criterion) {
 }
 
 fn reduce(c: &mut Criterion) {
-    family(c, "reduce_sum", |x, _| x.reduce_sum(Axes::All, false));
-    family(c, "reduce_max", |x, _| x.reduce_max(Axes::All, false));
+    family(c, "reduce_sum", |x, _| x.reduce_sum());
+    family(c, "reduce_max", |x, _| x.reduce_max());
 }
 
 fn movement(c: &mut Criterion) {

@@ -42,7 +42,7 @@ fn run(steps: usize) -> Result<linear_regression::Report> {
     hvd::broadcast_variables(&[&w, &b], 0)?;
     let mse = || -> Result<Tensor> {
         let pred = ((&w * &x)? + &b)?;
-        (&pred - &y)?.square()?.reduce_mean(Axes::All, false)
+        (&pred - &y)?.square()?.reduce_mean()
     };
     // Equal shards: the mean of the shards' mean squared errors is the whole set's.
     let global_mse = || -> Result<f64> { hvd::allreduce(&mse()?, ReduceOp::Average)?.item() };

@@ -84,14 +84,14 @@ pub fn run(steps: usize) -> Result<Report> {
     let b = Variable::new(0.0)?;
     let mse = || -> Result<Tensor> {
         let pred = ((&w * &x)? + &b)?;
-        (&pred - &y)?.square()?.reduce_mean(Axes::All, false)
+        (&pred - &y)?.square()?.reduce_mean()
     };
     let first_loss = mse()?.item()?;
     for step in 0..steps {
         let tape = GradientTape::new();
         // Reading `w` and `b` inside the block puts them on the tape.
         let loss = tape.record(|_| mse())?;
-        let grads = tape.gradients(&[&loss], &[&w, &b])?;
+        let grads = tape.gradient(&loss, &[&w, &b])?;
         for (v, g) in [&w, &b].into_iter().zip(grads) {
             let g = g.ok_or_else(|| Error::Value("the loss does not depend on a parameter".into()))?;
             v.assign_sub(&(&g * LEARNING_RATE)?)?;

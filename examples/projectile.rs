@@ -23,7 +23,7 @@
 //! * **Record the whole rollout on one tape.** The launch system reads each
 //!   particle's initial-velocity [`Variable`] inside `tape.record(..)`, which
 //!   puts it on the tape; every op of every step after that is recorded, and
-//!   `tape.gradients(&[&loss], &sources)` is d(loss)/d(initial velocities)
+//!   `tape.gradient(&loss, &sources)` is d(loss)/d(initial velocities)
 //!   through the whole simulation.
 //! * **Run the schedule single-threaded while recording.** Like TensorFlow's,
 //!   a `GradientTape` is thread-local: it records the ops issued on the thread
@@ -300,8 +300,7 @@ pub fn run(max_steps: usize, svg: &Path) -> std::result::Result<Report, Box<dyn 
             write_svg(svg, before.as_deref().unwrap_or(&[]), &sim.flights()?)?;
             return Ok(report);
         }
-        let srcs: Vec<&dyn Differentiable> = sources.iter().map(|v| v as &dyn Differentiable).collect();
-        let grads = tape.gradients(&[&loss], &srcs)?;
+        let grads = tape.gradient(&loss, &sources)?;
         for (v, g) in sources.iter().zip(grads) {
             let g = g.ok_or("the loss does not depend on an initial velocity: was the tape on another thread?")?;
             v.assign_sub(&(&g * LEARNING_RATE)?)?;

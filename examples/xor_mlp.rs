@@ -51,8 +51,8 @@ impl Mlp {
     /// The logits; `sigmoid` of them is the probability of class 1.
     pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
         let [w1, b1, w2, b2] = &self.params;
-        let h = (x.matmul(&w1.read())? + b1)?.tanh()?;
-        h.matmul(&w2.read())? + b2
+        let h = (x.matmul(&w1)? + b1)?.tanh()?;
+        h.matmul(&w2)? + b2
     }
 }
 
@@ -60,7 +60,7 @@ impl Mlp {
 /// `mean(relu(z) - z·y + log(1 + exp(-|z|)))`: `exp` never overflows.
 pub fn bce_with_logits(z: &Tensor, y: &Tensor) -> Result<Tensor> {
     let softplus_tail = (z.abs()?.neg()?.exp()? + 1.0)?.log()?;
-    ((z.relu()? - &(z * y)?)? + &softplus_tail)?.reduce_mean(Axes::All, false)
+    ((z.relu()? - &(z * y)?)? + &softplus_tail)?.reduce_mean()
 }
 
 /// Adam (Kingma & Ba) with its moment estimates held as tensors.
@@ -136,7 +136,7 @@ impl Report {
 
 fn accuracy(z: &Tensor, y: &Tensor) -> Result<f64> {
     let right = z.greater(0.0)?.cast(DType::F32)?.equal(y)?.cast(DType::F32)?;
-    right.reduce_mean(Axes::All, false)?.item()
+    right.reduce_mean()?.item()
 }
 
 /// `steps` Adam steps on the four XOR points.
@@ -146,7 +146,6 @@ pub fn run(steps: usize) -> Result<Report> {
     let mlp = Mlp::new(7)?;
     let mut adam = Adam::new(LEARNING_RATE, &mlp.params)?;
     let first_loss = bce_with_logits(&mlp.logits(&x)?, &y)?.item()?;
-    let sources: Vec<&dyn Differentiable> = mlp.params.iter().map(|p| p as &dyn Differentiable).collect();
     for step in 0..steps {
         let tape = GradientTape::new();
         let (z, loss) = tape.record(|_| {
@@ -154,7 +153,7 @@ pub fn run(steps: usize) -> Result<Report> {
             let loss = bce_with_logits(&z, &y)?;
             Ok((z, loss))
         })?;
-        let grads = tape.gradients(&[&loss], &sources)?;
+        let grads = tape.gradient(&loss, &mlp.params)?; // tape.gradient(loss, params)
         adam.step(&mlp.params, grads)?;
         if step % 25 == 0 || step + 1 == steps {
             println!("step {step:4}  loss {:.5}  accuracy {:.0}%", loss.item()?, 100.0 * accuracy(&z, &y)?);

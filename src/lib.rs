@@ -11,8 +11,9 @@ pub use gradtape_engine::*;
 pub mod prelude {
     pub use gradtape_core::{DType, Error, Result, Shape};
     pub use gradtape_engine::{
-        concat, constant, constant_shaped, constant_with, from_slice, matmul, ones, stack, where_, zeros, Axes,
-        Device, Engine, GradientTape, Idx, PromotionMode, Tensor, Unconnected, Variable,
+        concat, constant, constant_shaped, constant_with, from_slice, matmul, ones, range_from, s, stack, where_,
+        zeros, AsTensor, Axes, Device, Engine, GradientOptions, GradientTape, Idx, JacobianOptions, PromotionMode,
+        TapeOptions, Tensor, Unconnected, Variable,
     };
 }
 

@@ -157,9 +157,9 @@ fn maximum_minimum_nan() -> Result<()> {
 fn reduce_max_min_nan() -> Result<()> {
     let x = constant([1., f64::NAN, 3.])?;
     let out = vec![
-        x.reduce_max(Axes::All, false)?,
-        x.reduce_min(Axes::All, false)?,
-        constant([[1., 2.], [f64::NAN, 0.]])?.reduce_max(1, false)?,
+        x.reduce_max()?,
+        x.reduce_min()?,
+        constant([[1., 2.], [f64::NAN, 0.]])?.reduce_max_axis(1)?,
     ];
     check("reduce_max_min_nan", out);
     Ok(())

@@ -16,7 +16,7 @@ fn jac_two_sources_pfor() -> Result<()> {
         let z = ((&x * &x)? * &y)?;
         Ok((x, y, z))
     })?;
-    let j = g.jacobian(&z, &[&x, &y], Unconnected::None, true)?;
+    let j = g.jacobians(&z, &[&x, &y], Unconnected::None, true)?;
     assert_eq!(j[0].as_ref().unwrap().to_string(), "<tf.Tensor: shape=(2, 2), dtype=float32, numpy=\narray([[ 6.,  0.],\n       [ 0., 16.]], dtype=float32)>");
     assert_eq!(j[1].as_ref().unwrap().to_string(), "<tf.Tensor: shape=(2, 2), dtype=float32, numpy=\narray([[1., 0.],\n       [0., 4.]], dtype=float32)>");
     Ok(())
@@ -30,9 +30,9 @@ fn jac_twice_error() -> Result<()> {
         g.watch(&x)?;
         &x * &x
     })?;
-    g.jacobian(&y, &[&x], Unconnected::None, true)?;
+    g.jacobians(&y, &[&x], Unconnected::None, true)?;
     assert_err(
-        g.jacobian(&y, &[&x], Unconnected::None, true),
+        g.jacobians(&y, &[&x], Unconnected::None, true),
         "RuntimeError",
         "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)",
     );
@@ -82,7 +82,7 @@ fn jac_nonpersistent_while_error() -> Result<()> {
         &x * &x
     })?;
     assert_err(
-        g.jacobian(&y, &[&x], Unconnected::None, false),
+        g.jacobians(&y, &[&x], Unconnected::None, false),
         "RuntimeError",
         "GradientTape must be created with persistent=True to compute the jacobian with eager execution enabled and with  experimental_use_pfor set to False.",
     );
@@ -145,9 +145,9 @@ fn jacobian_unconnected_and_zero_size() -> Result<()> {
         g.watch_all(&[&x, &u, &e])?;
         Ok(((&x * 2)?, (&e * 2)?))
     })?;
-    let j = g.jacobian(&y, &[&u], Unconnected::None, true)?;
+    let j = g.jacobians(&y, &[&u], Unconnected::None, true)?;
     assert!(j[0].is_none());
-    let j = g.jacobian(&y, &[&u], Unconnected::Zero, true)?;
+    let j = g.jacobians(&y, &[&u], Unconnected::Zero, true)?;
     assert_eq!(j[0].as_ref().unwrap().dims(), &[2, 1, 3]);
     let bj = g.batch_jacobian(&y.expand_dims(0)?, &u, true)?;
     assert_eq!((bj.dims(), bj.to_vec::<f32>()?.iter().all(|&v| v == 0.0)), (&[1usize, 2, 3][..], true));

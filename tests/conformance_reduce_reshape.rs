@@ -9,7 +9,7 @@ use gradtape::*;
 /// Integer mean stays int32 and truncates (lecture: 2)
 #[test]
 fn reduce_mean_int_truncates() -> Result<()> {
-    let t = constant([1, 2, 3, 4])?.reduce_mean(Axes::All, false)?;
+    let t = constant([1, 2, 3, 4])?.reduce_mean()?;
     assert_tensor(
         &t,
         &[],
@@ -23,7 +23,7 @@ fn reduce_mean_int_truncates() -> Result<()> {
 /// Float mean
 #[test]
 fn reduce_mean_float() -> Result<()> {
-    let t = constant([1.0, 2.0, 3.0, 4.0])?.reduce_mean(Axes::All, false)?;
+    let t = constant([1.0, 2.0, 3.0, 4.0])?.reduce_mean()?;
     assert_tensor(
         &t,
         &[],
@@ -37,7 +37,7 @@ fn reduce_mean_float() -> Result<()> {
 /// Mean of numpy int64 array stays int64
 #[test]
 fn reduce_mean_numpy_int64() -> Result<()> {
-    let t = from_slice::<i64>(&[1, 2], &[2])?.reduce_mean(Axes::All, false)?;
+    let t = from_slice::<i64>(&[1, 2], &[2])?.reduce_mean()?;
     assert_tensor(
         &t,
         &[],
@@ -51,7 +51,7 @@ fn reduce_mean_numpy_int64() -> Result<()> {
 /// reduce_sum axis=0
 #[test]
 fn reduce_sum_axis0() -> Result<()> {
-    let t = constant([[1, 2, 3], [4, 5, 6]])?.reduce_sum(0, false)?;
+    let t = constant([[1, 2, 3], [4, 5, 6]])?.reduce_sum_axis(0)?;
     assert_tensor(
         &t,
         &[3],
@@ -65,7 +65,7 @@ fn reduce_sum_axis0() -> Result<()> {
 /// reduce_sum all axes with keepdims -> shape (1,1)
 #[test]
 fn reduce_sum_all_keepdims() -> Result<()> {
-    let t = constant([[1, 2, 3], [4, 5, 6]])?.reduce_sum(Axes::All, true)?;
+    let t = constant([[1, 2, 3], [4, 5, 6]])?.reduce_sum_with(Axes::All, true)?;
     assert_tensor(
         &t,
         &[1, 1],
@@ -79,7 +79,7 @@ fn reduce_sum_all_keepdims() -> Result<()> {
 /// reduce_min axis=0
 #[test]
 fn reduce_min_axis0() -> Result<()> {
-    let t = constant([[1, 5, 3], [4, 2, 6]])?.reduce_min(0, false)?;
+    let t = constant([[1, 5, 3], [4, 2, 6]])?.reduce_min_axis(0)?;
     assert_tensor(
         &t,
         &[3],
@@ -93,7 +93,7 @@ fn reduce_min_axis0() -> Result<()> {
 /// reduce_min of all elements (float)
 #[test]
 fn reduce_min_all() -> Result<()> {
-    let t = constant([[1.0, -5.0, 3.0], [4.0, 2.0, 6.0]])?.reduce_min(Axes::All, false)?;
+    let t = constant([[1.0, -5.0, 3.0], [4.0, 2.0, 6.0]])?.reduce_min()?;
     assert_tensor(
         &t,
         &[],
@@ -108,7 +108,7 @@ fn reduce_min_all() -> Result<()> {
 #[test]
 fn reduce_sum_negative_axes() -> Result<()> {
     let x = from_slice::<i32>(&(0..8).collect::<Vec<i32>>(), &[2, 2, 2])?;
-    let t = x.reduce_sum([-1, 0], false)?;
+    let t = x.reduce_sum_axis([-1, 0])?;
     assert_tensor(
         &t,
         &[2],
@@ -122,7 +122,7 @@ fn reduce_sum_negative_axes() -> Result<()> {
 /// axis=[] reduces nothing
 #[test]
 fn reduce_sum_empty_axes() -> Result<()> {
-    let t = constant([[1, 2], [3, 4]])?.reduce_sum(Vec::<i64>::new(), false)?;
+    let t = constant([[1, 2], [3, 4]])?.reduce_sum_with(Vec::<i64>::new(), false)?;
     assert_tensor(
         &t,
         &[2, 2],
@@ -142,7 +142,7 @@ fn reduce_sum_empty_axes() -> Result<()> {
 #[test]
 fn reduce_sum_duplicate_axes() -> Result<()> {
     let axes = Axes::try_from(&constant([0, 0])?)?;
-    let res = constant([1.0, 2.0])?.reduce_sum(axes, false);
+    let res = constant([1.0, 2.0])?.reduce_sum_axis(axes);
     assert_err(
         res,
         "InvalidArgumentError",
@@ -277,7 +277,7 @@ fn reshape_not_divisible() -> Result<()> {
 /// Integer mean truncates toward zero (NumPy's `//` would give -2).
 #[test]
 fn semantics_reduce_mean_negative_int_truncates() -> Result<()> {
-    let t = constant([-1, -2])?.reduce_mean(Axes::All, false)?;
+    let t = constant([-1, -2])?.reduce_mean()?;
     assert_tensor(
         &t,
         &[],
@@ -291,7 +291,7 @@ fn semantics_reduce_mean_negative_int_truncates() -> Result<()> {
 /// The max of nothing is the identity of max.
 #[test]
 fn semantics_reduce_max_empty_is_neg_inf() -> Result<()> {
-    let t = constant(Vec::<f64>::new())?.reduce_max(Axes::All, false)?;
+    let t = constant(Vec::<f64>::new())?.reduce_max()?;
     assert_tensor(
         &t,
         &[],
@@ -305,7 +305,7 @@ fn semantics_reduce_max_empty_is_neg_inf() -> Result<()> {
 /// The mean over an empty axis is 0/0.
 #[test]
 fn semantics_reduce_mean_empty_axis_is_nan() -> Result<()> {
-    let t = zeros(&[0, 3], DType::F32)?.reduce_mean(0, false)?;
+    let t = zeros(&[0, 3], DType::F32)?.reduce_mean_axis(0)?;
     assert_tensor(
         &t,
         &[3],
@@ -318,7 +318,7 @@ fn semantics_reduce_mean_empty_axis_is_nan() -> Result<()> {
 
 #[test]
 fn semantics_reduce_axis_out_of_range() -> Result<()> {
-    let res = constant([[1, 2], [3, 4]])?.reduce_sum(2, false);
+    let res = constant([[1, 2], [3, 4]])?.reduce_sum_axis(2);
     assert_err(
         res,
         "InvalidArgumentError",

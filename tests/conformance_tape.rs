@@ -40,15 +40,6 @@ fn tape_doc_watch_accessed_false() -> Result<()> {
     Ok(())
 }
 
-trait PowExt {
-    fn pow(self, e: i32) -> Result<Tensor>;
-}
-impl PowExt for &Variable {
-    fn pow(self, e: i32) -> Result<Tensor> {
-        self.read().pow(e)
-    }
-}
-
 #[test]
 fn tape_integer_source() -> Result<()> {
     let x = constant(1)?;

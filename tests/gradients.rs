@@ -96,7 +96,7 @@ impl Checker {
         let tape = GradientTape::new();
         let y = tape
             .record(|t| {
-                t.watch_all(&xs.iter().collect::<Vec<_>>())?;
+                t.watch(xs)?;
                 f(xs)
             })
             .map_err(|e| e.to_string())?;
@@ -257,26 +257,26 @@ fn reductions() {
         for keep in [false, true] {
             let x = c.rng.distinct(&[2, 3, 4]);
             let name = |op: &str| format!("{op} axis={label} keepdims={keep}");
-            c.case(&name("reduce_sum"), |x| x[0].reduce_sum(ax.clone(), keep), &[x.clone()]);
-            c.case(&name("reduce_mean"), |x| x[0].reduce_mean(ax.clone(), keep), &[x.clone()]);
-            c.case(&name("reduce_max"), |x| x[0].reduce_max(ax.clone(), keep), &[x.clone()]);
-            c.case(&name("reduce_min"), |x| x[0].reduce_min(ax.clone(), keep), &[x]);
+            c.case(&name("reduce_sum"), |x| x[0].reduce_sum_with(ax.clone(), keep), &[x.clone()]);
+            c.case(&name("reduce_mean"), |x| x[0].reduce_mean_with(ax.clone(), keep), &[x.clone()]);
+            c.case(&name("reduce_max"), |x| x[0].reduce_max_with(ax.clone(), keep), &[x.clone()]);
+            c.case(&name("reduce_min"), |x| x[0].reduce_min_with(ax.clone(), keep), &[x]);
             let p = c.rng.away(&[2, 3, 4], 0.5, 1.5);
-            c.case(&name("reduce_prod"), |x| x[0].reduce_prod(ax.clone(), keep), &[p]);
+            c.case(&name("reduce_prod"), |x| x[0].reduce_prod_with(ax.clone(), keep), &[p]);
         }
     }
     for s in SHAPES {
         let x = c.rng.distinct(s);
-        c.case(&format!("reduce_max all {s:?}"), |x| x[0].reduce_max(Axes::All, false), &[x.clone()]);
-        c.case(&format!("reduce_mean all keepdims {s:?}"), |x| x[0].reduce_mean(Axes::All, true), &[x]);
+        c.case(&format!("reduce_max all {s:?}"), |x| x[0].reduce_max(), &[x.clone()]);
+        c.case(&format!("reduce_mean all keepdims {s:?}"), |x| x[0].reduce_mean_with(Axes::All, true), &[x]);
     }
     // Zeros in a product: the gradient is the product of the others, not y / x.
     let one_zero = from_slice::<f64>(&[0.0, 2.0, -3.0, 1.5, 0.5, 0.0, 4.0, -1.0, 2.0, 1.0, 3.0, 0.5], &[3, 4]).unwrap();
-    c.case("reduce_prod with zeros axis=1", |x| x[0].reduce_prod(1, false), &[one_zero.clone()]);
-    c.case("reduce_prod with zeros axis=0", |x| x[0].reduce_prod(0, true), &[one_zero.clone()]);
-    c.case("reduce_prod with zeros axis=None", |x| x[0].reduce_prod(Axes::All, false), &[one_zero]);
+    c.case("reduce_prod with zeros axis=1", |x| x[0].reduce_prod_axis(1), &[one_zero.clone()]);
+    c.case("reduce_prod with zeros axis=0", |x| x[0].reduce_prod_with(0, true), &[one_zero.clone()]);
+    c.case("reduce_prod with zeros axis=None", |x| x[0].reduce_prod(), &[one_zero]);
     let two_zeros = from_slice::<f64>(&[0.0, 2.0, 0.0, 3.0, 1.5, 2.5], &[2, 3]).unwrap();
-    c.case("reduce_prod two zeros in a row", |x| x[0].reduce_prod(-1, false), &[two_zeros]);
+    c.case("reduce_prod two zeros in a row", |x| x[0].reduce_prod_axis(-1), &[two_zeros]);
     c.finish();
 }
 
@@ -401,15 +401,15 @@ fn composite_models() {
     // A two-layer perceptron with a mean squared error.
     c.case("mlp", |x| {
         let h = (x[0].matmul(&x[1])? + &x[2])?.tanh()?;
-        h.matmul(&x[3])?.sigmoid()?.sub(0.5)?.square()?.reduce_mean(Axes::All, false)
+        h.matmul(&x[3])?.sigmoid()?.sub(0.5)?.square()?.reduce_mean()
     }, &xs);
     // A numerically stable softmax along the last axis.
     let logits = c.rng.uniform(&[3, 4], -2.0, 2.0);
     c.case("softmax", |x| {
-        let z = x[0].sub(&x[0].reduce_max(-1, true)?)?.exp()?;
-        z.div(&z.reduce_sum(-1, true)?)
+        let z = x[0].sub(&x[0].reduce_max_with(-1, true)?)?.exp()?;
+        z.div(&z.reduce_sum_with(-1, true)?)
     }, &[logits]);
     let p = c.rng.uniform(&[2, 3], 0.5, 2.0);
-    c.case("log(sqrt(p) * p^p) along axes", |x| x[0].sqrt()?.mul(&x[0].pow(&x[0])?)?.log()?.reduce_sum(0, false), &[p]);
+    c.case("log(sqrt(p) * p^p) along axes", |x| x[0].sqrt()?.mul(&x[0].pow(&x[0])?)?.log()?.reduce_sum_axis(0), &[p]);
     c.finish();
 }

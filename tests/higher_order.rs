@@ -218,7 +218,7 @@ fn jacobian_of(f: &dyn Fn(&Tensor) -> Result<Tensor>, x: &Tensor) -> Tensor {
             f(x)
         })
         .unwrap();
-    let j = tape.jacobian(&y, &[x], Unconnected::None, true).unwrap().pop().unwrap().expect("connected");
+    let j = tape.jacobians(&y, &[x], Unconnected::None, true).unwrap().pop().unwrap().expect("connected");
     let mut dims = y.dims().to_vec();
     dims.extend_from_slice(x.dims());
     assert_eq!(j.dims(), &dims[..], "jacobian shape");
@@ -238,11 +238,11 @@ fn jacobians_match_numeric() {
     check_jacobian("elementwise x sin x", &|x| x.mul(&x.sin()?), &x);
     check_jacobian("matmul x @ w", &|x| x.matmul(&w), &x);
     check_jacobian("matmul w^T @ x^T", &|x| w.matmul_t(x, true, true), &x);
-    check_jacobian("reduce_sum x^2 axis 1", &|x| x.square()?.reduce_sum(1, false), &x);
-    check_jacobian("reduce_max axis 0 keepdims", &|x| x.reduce_max(0, true), &x);
-    check_jacobian("reduce_prod axis -1", &|x| x.reduce_prod(-1, false), &x);
+    check_jacobian("reduce_sum x^2 axis 1", &|x| x.square()?.reduce_sum_axis(1), &x);
+    check_jacobian("reduce_max axis 0 keepdims", &|x| x.reduce_max_with(0, true), &x);
+    check_jacobian("reduce_prod axis -1", &|x| x.reduce_prod_axis(-1), &x);
     check_jacobian("broadcasting b * x + x[0]", &|x| (b.mul(x)? + x.i(0)?)?.tanh(), &x);
-    check_jacobian("scalar target mean(exp x)", &|x| x.exp()?.reduce_mean(Axes::All, false), &x);
+    check_jacobian("scalar target mean(exp x)", &|x| x.exp()?.reduce_mean(), &x);
     check_jacobian("transpose then slice", &|x| x.t()?.index(&[Idx::Range(None, None, -1)]), &x);
     // The matmul's second operand as the source.
     check_jacobian("matmul wrt w", &|w| x.matmul(w)?.sigmoid(), &w);
@@ -258,7 +258,7 @@ fn jacobians_match_numeric() {
     let w3 = t64(&sample(12, -1.0, 1.0, 3.3), &[2, 3, 2]);
     check_jacobian("batched matmul with batch broadcasting", &|x| x.reshape([1i64, 2, 3])?.matmul(&w3), &x);
     check_jacobian("broadcast_to, transpose, reduce_min", &|x| {
-        x.expand_dims(0)?.broadcast_to(&[2, 2, 3])?.transpose(&[2, 0, 1])?.mul(&w3.reshape([3i64, 2, 2])?)?.reduce_min(-1, false)
+        x.expand_dims(0)?.broadcast_to(&[2, 2, 3])?.transpose(&[2, 0, 1])?.mul(&w3.reshape([3i64, 2, 2])?)?.reduce_min_axis(-1)
     }, &x);
 
     // The per-row loop (persistent tape, use_pfor = false) agrees with the vectorised walk.
@@ -267,8 +267,8 @@ fn jacobians_match_numeric() {
         t.watch_all(&[&x, &w])?;
         x.matmul(&w)?.tanh()
     }).unwrap();
-    let fast = tape.jacobian(&y, &[&x, &w], Unconnected::None, true).unwrap();
-    let slow = tape.jacobian(&y, &[&x, &w], Unconnected::None, false).unwrap();
+    let fast = tape.jacobians(&y, &[&x, &w], Unconnected::None, true).unwrap();
+    let slow = tape.jacobians(&y, &[&x, &w], Unconnected::None, false).unwrap();
     for (f, s) in fast.iter().zip(&slow) {
         let (f, s) = (f.as_ref().unwrap(), s.as_ref().unwrap());
         assert_eq!(f.shape(), s.shape());
@@ -299,8 +299,8 @@ fn batch_jacobians_match_numeric() {
     let cases: Vec<(&str, Box<dyn Fn(&Tensor) -> Result<Tensor>>, Vec<usize>)> = vec![
         ("tanh(x @ w)", Box::new(|x| x.matmul(&w)?.tanh()), vec![4, 3]),
         ("x * x", Box::new(|x| x.square()), vec![4, 3]),
-        ("row softmax-like", Box::new(|x| x.exp()?.div(&x.exp()?.reduce_sum(1, true)?)), vec![3, 4]),
-        ("rank-3 source", Box::new(|x| x.sin()?.reduce_sum(-1, false)?.matmul(&w)), vec![2, 3, 2]),
+        ("row softmax-like", Box::new(|x| x.exp()?.div(&x.exp()?.reduce_sum_with(1, true)?)), vec![3, 4]),
+        ("rank-3 source", Box::new(|x| x.sin()?.reduce_sum_axis(-1)?.matmul(&w)), vec![2, 3, 2]),
     ];
     for (name, f, shape) in &cases {
         let n: usize = shape.iter().product();
@@ -320,7 +320,7 @@ fn batch_jacobians_match_numeric() {
 
 /// Row-wise log-sum-exp: its Hessian is diag(p) - p p^T with p = softmax(x).
 fn lse(x: &Tensor) -> Result<Tensor> {
-    x.exp()?.reduce_sum(-1, false)?.log()
+    x.exp()?.reduce_sum_axis(-1)?.log()
 }
 
 fn lse_hessian(row: &[f64]) -> Vec<f64> {
@@ -340,12 +340,12 @@ fn hessians() {
         let inner = GradientTape::new();
         let f = inner.record(|i| {
             i.watch(&x)?;
-            x.square()?.reduce_sum(Axes::All, false)
+            x.square()?.reduce_sum()
         })?;
         Ok(inner.gradient(&f, &x)?.expect("gradient"))
     }).unwrap();
     assert_close("grad sum x^2", &g.to_vec::<f64>().unwrap(), &[0.6, -2.4, 4.0, 1.4], 1e-12);
-    let h = outer.jacobian(&g, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
+    let h = outer.jacobians(&g, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
     assert_eq!(h.dims(), &[4, 4]);
     let eye2: Vec<f64> = (0..16).map(|k| if k / 4 == k % 4 { 2.0 } else { 0.0 }).collect();
     assert_close("Hessian of sum x^2", &h.to_vec::<f64>().unwrap(), &eye2, 1e-12);
@@ -361,9 +361,9 @@ fn hessians() {
             i.watch(&x)?;
             lse(&x)
         })?;
-        Ok(inner.jacobian(&f, &[&x], Unconnected::None, true)?.pop().flatten().expect("jacobian"))
+        Ok(inner.jacobians(&f, &[&x], Unconnected::None, true)?.pop().flatten().expect("jacobian"))
     }).unwrap();
-    let h = outer.jacobian(&j, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
+    let h = outer.jacobians(&j, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
     assert_eq!(h.dims(), &[3, 3]);
     assert_close("jacobian of jacobian (lse)", &h.to_vec::<f64>().unwrap(), &lse_hessian(&v), 1e-12);
 
@@ -375,12 +375,12 @@ fn hessians() {
         let inner = GradientTape::new();
         let f = inner.record(|i| {
             i.watch(&x)?;
-            x.reduce_prod(Axes::All, false)
+            x.reduce_prod()
         })?;
         Ok(inner.gradient(&f, &x)?.expect("gradient"))
     }).unwrap();
     assert_close("grad prod", &g.to_vec::<f64>().unwrap(), &[6.0, 0.0, 0.0], 1e-12);
-    let h = outer.jacobian(&g, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
+    let h = outer.jacobians(&g, &[&x], Unconnected::None, true).unwrap().pop().unwrap().unwrap();
     assert_close("Hessian of prod", &h.to_vec::<f64>().unwrap(), &[0.0, 3.0, 2.0, 3.0, 0.0, 0.0, 2.0, 0.0, 0.0], 1e-12);
 }
 
@@ -406,22 +406,22 @@ fn hessians_of_compositions_match_numeric() {
     let v = t64(&sample(4, -1.0, 1.0, 2.2), &[4, 1]);
     let mask = from_slice::<bool>(&[true, false, false, true, true, false], &[2, 3]).unwrap();
     let all = || Axes::All;
-    check_hessian("mlp", &|x| x.matmul(&w)?.tanh()?.matmul(&v)?.reduce_sum(all(), false), &x);
+    check_hessian("mlp", &|x| x.matmul(&w)?.tanh()?.matmul(&v)?.reduce_sum_with(all(), false), &x);
     check_hessian("slices and concat", &|x| {
         let c = concat(&[x.index(&[Idx::Range(None, None, -1)])?, x.pow(3.0)?, x.i((.., 1..))?.t()?.reshape([2i64, 2])?.sin()?.reshape([1i64, 4])?.i((.., ..3))?], 0)?;
-        c.mul(&c.sigmoid()?)?.reduce_sum(all(), false)
+        c.mul(&c.sigmoid()?)?.reduce_sum_with(all(), false)
     }, &x);
-    check_hessian("prod along rows", &|x| x.reduce_prod(1, false)?.reduce_sum(all(), false), &x);
+    check_hessian("prod along rows", &|x| x.reduce_prod_axis(1)?.reduce_sum_with(all(), false), &x);
     check_hessian("div, pow, where", &|x| {
-        where_(&mask, &x.div(&(x.square()? + 1.0)?)?, &x.pow(2.5)?)?.reduce_mean(all(), false)
+        where_(&mask, &x.div(&(x.square()? + 1.0)?)?, &x.pow(2.5)?)?.reduce_mean_with(all(), false)
     }, &x);
     check_hessian("sqrt, log, exp, broadcasting", &|x| {
-        let m = x.reduce_mean(0, true)?;
-        x.sub(&m)?.exp()?.mul(&x.sqrt()?)?.add(&x.log()?.transpose(&[1, 0])?.reduce_sum(1, false)?.reshape([1i64, 3])?)?.reduce_sum(all(), false)
+        let m = x.reduce_mean_with(0, true)?;
+        x.sub(&m)?.exp()?.mul(&x.sqrt()?)?.add(&x.log()?.transpose(&[1, 0])?.reduce_sum_axis(1)?.reshape([1i64, 3])?)?.reduce_sum_with(all(), false)
     }, &x);
     check_hessian("batched matmul", &|x| {
         let a = x.reshape([2i64, 1, 3])?;
-        a.matmul_t(&a, false, true)?.square()?.reduce_sum(all(), false)
+        a.matmul_t(&a, false, true)?.square()?.reduce_sum_with(all(), false)
     }, &x);
 }
 
@@ -449,7 +449,7 @@ fn batched_hessians() {
     assert_close("batch_jacobian of gradient", &h.to_vec::<f64>().unwrap(), &want, 1e-12);
 
     // batch_jacobian of an inner batch_jacobian: y = [lse, sum x^3] per row, [b, 2, d, d].
-    let two = |x: &Tensor| stack(&[lse(x)?, x.pow(3.0)?.reduce_sum(1, false)?], 1);
+    let two = |x: &Tensor| stack(&[lse(x)?, x.pow(3.0)?.reduce_sum_axis(1)?], 1);
     let outer = GradientTape::new();
     let jb = outer.record(|o| {
         o.watch(&x)?;
@@ -483,7 +483,7 @@ fn batched_hessians() {
             i.watch(&x)?;
             lse(&x)
         })?;
-        Ok(inner.jacobian(&f, &[&x], Unconnected::None, true)?.pop().flatten().expect("jacobian"))
+        Ok(inner.jacobians(&f, &[&x], Unconnected::None, true)?.pop().flatten().expect("jacobian"))
     }).unwrap();
     assert_eq!(j.dims(), &[b, b, d]);
     let h = outer.batch_jacobian(&j, &x, true).unwrap();

@@ -83,7 +83,7 @@ fn reduce_max_min_nan_gradients() -> Result<()> {
     let tape = GradientTape::persistent();
     let (mx, mn) = tape.record(|t| {
         t.watch(&x)?;
-        Ok((x.reduce_max(1, false)?, x.reduce_min(1, false)?))
+        Ok((x.reduce_max_axis(1)?, x.reduce_min_axis(1)?))
     })?;
     same(&mx, &[NAN, 6.]);
     same(&mn, &[NAN, 4.]);

@@ -17,10 +17,10 @@ fn sevenths<T: Element + From<u8>>() -> Result<Vec<Tensor>> {
     let cols: Vec<T> = v.iter().flat_map(|&x| [x, x]).collect();
     let cols = from_slice(&cols, &[12, 2])?;
     Ok(vec![
-        flat.reduce_mean(Axes::All, false)?,
-        flat.reshape([1, 12])?.reduce_mean(-1, false)?,
-        cols.reduce_mean(0, false)?,
-        cols.reshape([1, 12, 2])?.reduce_mean(1, false)?,
+        flat.reduce_mean()?,
+        flat.reshape([1, 12])?.reduce_mean_axis(-1)?,
+        cols.reduce_mean_axis(0)?,
+        cols.reshape([1, 12, 2])?.reduce_mean_axis(1)?,
     ])
 }
 
@@ -33,10 +33,10 @@ fn reduce_mean_divides_f32() -> Result<()> {
             assert_eq!(x.to_bits(), (7.0f32 / 12.0).to_bits(), "{m}");
         }
     }
-    let m = constant([1., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0.])?.reduce_mean(Axes::All, false)?;
+    let m = constant([1., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 0.])?.reduce_mean()?;
     assert_eq!(m.to_string(), "<tf.Tensor: shape=(), dtype=float32, numpy=0.5833333134651184>");
     // TF: reduce_mean([0.1] * 10) is 0.1 (times 1/n gave 0.10000002).
-    assert_eq!(constant([0.1; 10])?.reduce_mean(Axes::All, false)?.scalar::<f32>()?, 0.1);
+    assert_eq!(constant([0.1; 10])?.reduce_mean()?.scalar::<f32>()?, 0.1);
     Ok(())
 }
 
@@ -77,18 +77,18 @@ fn reductions(dtype: DType) -> Result<Vec<u64>> {
     let tape = GradientTape::new();
     let y = tape.record(|t| {
         t.watch(&b)?;
-        b.broadcast_to(&[512, 512])?.mul(&m)?.reduce_sum(Axes::All, false)
+        b.broadcast_to(&[512, 512])?.mul(&m)?.reduce_sum()
     })?;
     let db = tape.gradient(&y, &b)?.expect("b is watched");
     let outs = [
-        x.reduce_sum(Axes::All, false)?,
-        x.reduce_mean(Axes::All, false)?,
-        m.reduce_sum(0, false)?,
-        m.reduce_sum(1, false)?,
-        m.reduce_mean(0, false)?,
-        w.reduce_sum(1, false)?,
-        w.reduce_sum([0, 2], false)?,
-        p.reduce_prod(Axes::All, false)?,
+        x.reduce_sum()?,
+        x.reduce_mean()?,
+        m.reduce_sum_axis(0)?,
+        m.reduce_sum_axis(1)?,
+        m.reduce_mean_axis(0)?,
+        w.reduce_sum_axis(1)?,
+        w.reduce_sum_axis([0, 2])?,
+        p.reduce_prod()?,
         db,
     ];
     Ok(outs.iter().flat_map(|t| t.cast(DType::F64).unwrap().to_vec::<f64>().unwrap()).map(f64::to_bits).collect())
@@ -117,11 +117,11 @@ fn reductions_are_deterministic_across_runs_and_threads() -> Result<()> {
 #[test]
 fn reduce_sum_ten_million_tenths() -> Result<()> {
     let x = fill(&[10_000_000], 0.1)?;
-    check("reduce_sum_ten_million_tenths", vec![x.reduce_sum(Axes::All, false)?, x.reduce_mean(Axes::All, false)?]);
+    check("reduce_sum_ten_million_tenths", vec![x.reduce_sum()?, x.reduce_mean()?]);
     // A row of a matrix is the same sum in TF's order, from its own offset.
-    let rows = x.reshape([2, 5_000_000])?.reduce_sum(1, false)?.to_vec::<f32>()?;
+    let rows = x.reshape([2, 5_000_000])?.reduce_sum_axis(1)?.to_vec::<f32>()?;
     let halves = [x.i(..5_000_000)?, x.i(5_000_000..)?];
-    assert_eq!(rows[0].to_bits(), halves[0].reduce_sum(Axes::All, false)?.scalar::<f32>()?.to_bits());
+    assert_eq!(rows[0].to_bits(), halves[0].reduce_sum()?.scalar::<f32>()?.to_bits());
     assert!((f64::from(rows[1]) - 1e7 / 2.0 * f64::from(0.1f32)).abs() < 1.0, "{rows:?}");
     Ok(())
 }
@@ -129,7 +129,7 @@ fn reduce_sum_ten_million_tenths() -> Result<()> {
 /// A thousand float32 tenths: TF's 99.9999771118164 (a sequential sum gives 99.99905).
 #[test]
 fn reduce_sum_thousand_tenths() -> Result<()> {
-    check("reduce_sum_thousand_tenths", fill(&[1000], 0.1)?.reduce_sum(Axes::All, false));
+    check("reduce_sum_thousand_tenths", fill(&[1000], 0.1)?.reduce_sum());
     Ok(())
 }
 
@@ -143,11 +143,11 @@ const TF_REL_ERR: f64 = (1000001.375 - 1e7 * 0.1f32 as f64) / (1e7 * 0.1f32 as f
 fn column_sums_are_accurate() -> Result<()> {
     let x = fill(&[1_000_000, 3], 0.1)?;
     let exact = 1e6 * f64::from(0.1f32);
-    for s in x.reduce_sum(0, false)?.to_vec::<f32>()? {
+    for s in x.reduce_sum_axis(0)?.to_vec::<f32>()? {
         assert!((f64::from(s) - exact).abs() <= exact * TF_REL_ERR, "column sum {s}");
     }
     let x = constant_with(0.1, DType::F64)?.broadcast_to(&[1_000_000, 3])?;
-    for s in x.reduce_sum(0, false)?.to_vec::<f64>()? {
+    for s in x.reduce_sum_axis(0)?.to_vec::<f64>()? {
         assert!((s - 1e5).abs() < 1e-8, "column sum {s}");
     }
     Ok(())

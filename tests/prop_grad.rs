@@ -95,9 +95,9 @@ fn eval(x: &Expr, xs: &[Tensor]) -> Result<Tensor> {
             let a = full(eval(a, xs)?)?;
             let axes = Axes::from(axes.to_vec());
             match *op {
-                "sum" => a.reduce_sum(axes, true)?,
-                "mean" => a.reduce_mean(axes, true)?,
-                _ => a.reduce_prod(axes, true)?,
+                "sum" => a.reduce_sum_with(axes, true)?,
+                "mean" => a.reduce_mean_with(axes, true)?,
+                _ => a.reduce_prod_with(axes, true)?,
             }
         }
         Expr::MatW(t, a) => {
@@ -110,11 +110,11 @@ fn eval(x: &Expr, xs: &[Tensor]) -> Result<Tensor> {
         }
         Expr::ConcatSum(a, b) => {
             let parts = [full(eval(a, xs)?)?, full(eval(b, xs)?)?];
-            concat(&parts, 1)?.reshape([m as i64, 2, n as i64])?.reduce_sum(1, false)?
+            concat(&parts, 1)?.reshape([m as i64, 2, n as i64])?.reduce_sum_axis(1)?
         }
         Expr::StackMean(a, b) => {
             let parts = [full(eval(a, xs)?)?, full(eval(b, xs)?)?];
-            gradtape::stack(&parts, 0)?.reduce_mean(0, false)?
+            gradtape::stack(&parts, 0)?.reduce_mean_axis(0)?
         }
         Expr::Reverse(axis, a) => {
             let a = full(eval(a, xs)?)?;
@@ -154,7 +154,7 @@ proptest! {
 
         let tape = e.gradient_tape(true, true);
         let loss = tape.record(|t| {
-            t.watch_all(&xs.iter().collect::<Vec<_>>())?;
+            t.watch(&xs)?;
             f(&xs)?.mul(&w)?.sum()
         })?;
         let sources: Vec<&dyn Differentiable> = xs.iter().map(|t| t as &dyn Differentiable).collect();

@@ -12,11 +12,11 @@ const REDUCE: [&str; 5] = ["sum", "mean", "max", "min", "prod"];
 
 fn reduce(t: &Tensor, op: &str, axes: Axes, keep: bool) -> Result<Tensor> {
     match op {
-        "sum" => t.reduce_sum(axes, keep),
-        "mean" => t.reduce_mean(axes, keep),
-        "max" => t.reduce_max(axes, keep),
-        "min" => t.reduce_min(axes, keep),
-        _ => t.reduce_prod(axes, keep),
+        "sum" => t.reduce_sum_with(axes, keep),
+        "mean" => t.reduce_mean_with(axes, keep),
+        "max" => t.reduce_max_with(axes, keep),
+        "min" => t.reduce_min_with(axes, keep),
+        _ => t.reduce_prod_with(axes, keep),
     }
 }
 

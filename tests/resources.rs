@@ -94,7 +94,7 @@ fn train(e: Engine, steps: usize, early: usize) -> Result<()> {
         let tape = e.gradient_tape(false, true);
         let loss = tape.record(|_| {
             let pred = (x.matmul(&w.read())? + &b.read())?;
-            (pred - &y)?.square()?.reduce_mean(Axes::All, false)
+            (pred - &y)?.square()?.reduce_mean()
         })?;
         let grads = tape.gradients(&[&loss], &[&w, &b])?;
         let (gw, gb) = (grads[0].as_ref().expect("w is used"), grads[1].as_ref().expect("b is used"));

@@ -15,7 +15,7 @@ fn smoke() -> Result<()> {
     assert_eq!(tape.gradient(&y, &x)?.unwrap().scalar::<f32>()?, 6.0);
     let m = constant([[1, 2], [3, 4]])?;
     println!("{}", m.matmul(&m)?);
-    println!("{}", m.reduce_sum(0, false)?);
+    println!("{}", m.reduce_sum_axis(0)?);
     println!("{}", m.i((.., 1))?);
     Ok(())
 }

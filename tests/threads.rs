@@ -51,14 +51,14 @@ fn program(e: &Engine, s: &Shared, id: usize, barrier: Option<&Barrier>) -> Resu
         let (y, h) = tape.record(|t| {
             t.watch(&s.x)?;
             let h = s.x.matmul(&v.read())?.tanh()?;
-            let y = (h.square()?.reduce_sum(1, false)? + s.x.sin()?.reduce_mean(1, false)?)?;
+            let y = (h.square()?.reduce_sum_axis(1)? + s.x.sin()?.reduce_mean_axis(1)?)?;
             Ok((y.sum()?, h))
         })?;
         let g = tape.gradients(&[&y], &[&s.x, &v])?;
-        let jac = tape.jacobian(&h, &[&s.x], Unconnected::None, true)?;
+        let jac = tape.jacobians(&h, &[&s.x], Unconnected::None, true)?;
         let gv = g[1].clone().expect("v is used");
         v.assign_sub(&(&gv * 0.01)?)?;
-        let m = s.big.matmul(&s.big.mul(&scale)?)?.reduce_sum(Axes::All, false)?;
+        let m = s.big.matmul(&s.big.mul(&scale)?)?.reduce_sum()?;
         out.extend([bits(&y), bits(&h), bits(g[0].as_ref().expect("x is watched")), bits(&gv)]);
         out.extend([bits(jac[0].as_ref().expect("h depends on x")), bits(&m)]);
         out.push(vec![round as u64, tape.entries().len() as u64]);

@@ -86,7 +86,7 @@ fn device_memory_exhausted_is_an_err_for_what_needed_it() -> Result<()> {
     });
     let y = (&x * 2)?; // its output buffer cannot be had
     let z = (&y + 1)?; // computed from it: failed too (and fused with y into one dispatch)
-    let w = x.reduce_sum(Axes::All, false)?; // independent, in the same flush: fine
+    let w = x.reduce_sum()?; // independent, in the same flush: fine
     let err = z.to_vec::<f32>().expect_err("y's buffer could not be allocated");
     assert!(matches!(err, Error::ResourceExhausted(_)), "{err}");
     assert!(matches!(y.to_vec::<f32>(), Err(Error::ResourceExhausted(_))));

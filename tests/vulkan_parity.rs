@@ -191,11 +191,11 @@ fn binary_ops() {
 fn reductions() {
     type R = fn(&Tensor, Axes, bool) -> Result<Tensor>;
     let all: [(&str, R); 5] = [
-        ("sum", |t, a, k| t.reduce_sum(a, k)),
-        ("mean", |t, a, k| t.reduce_mean(a, k)),
-        ("max", |t, a, k| t.reduce_max(a, k)),
-        ("min", |t, a, k| t.reduce_min(a, k)),
-        ("prod", |t, a, k| t.reduce_prod(a, k)),
+        ("sum", |t, a, k| t.reduce_sum_with(a, k)),
+        ("mean", |t, a, k| t.reduce_mean_with(a, k)),
+        ("max", |t, a, k| t.reduce_max_with(a, k)),
+        ("min", |t, a, k| t.reduce_min_with(a, k)),
+        ("prod", |t, a, k| t.reduce_prod_with(a, k)),
     ];
     let axes: [Axes; 6] = [Axes::All, 0.into(), 1.into(), (-1).into(), [0, 2].into(), Axes::List(Default::default())];
     for (name, op) in all {
@@ -359,7 +359,7 @@ fn a_thousand_small_ops_take_one_submit() {
             0 => y.mul(1.0001).unwrap(),
             1 => y.reshape([2, 2]).unwrap().matmul(&w).unwrap().reshape([4]).unwrap(),
             2 => y.sub(&x).unwrap().add(&x).unwrap(),
-            _ => y.sub(&y.reduce_mean(Axes::All, true).unwrap().broadcast_to(&[4]).unwrap()).unwrap().mul(0.5).unwrap().add(&x).unwrap(),
+            _ => y.sub(&y.reduce_mean_with(Axes::All, true).unwrap().broadcast_to(&[4]).unwrap()).unwrap().mul(0.5).unwrap().add(&x).unwrap(),
         };
     }
     let before = vk.stats();

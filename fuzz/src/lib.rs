@@ -350,11 +350,11 @@ impl State<'_> {
         };
         let (op, keep) = (self.r.below(5), self.r.bool());
         self.keep_res(true, |_| match op {
-            0 => x.reduce_sum(axes, keep),
-            1 => x.reduce_mean(axes, keep),
-            2 => x.reduce_max(axes, keep),
-            3 => x.reduce_min(axes, keep),
-            _ => x.reduce_prod(axes, keep),
+            0 => x.reduce_sum_with(axes, keep),
+            1 => x.reduce_mean_with(axes, keep),
+            2 => x.reduce_max_with(axes, keep),
+            3 => x.reduce_min_with(axes, keep),
+            _ => x.reduce_prod_with(axes, keep),
         });
     }
 

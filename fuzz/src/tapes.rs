@@ -110,7 +110,7 @@ impl State<'_> {
             if batch {
                 tape.batch_jacobian(target.dynd(), source.dynd(), pfor).map(|j| vec![Some(j)])
             } else {
-                tape.jacobian(target.dynd(), &[source.dynd()], unconnected, pfor)
+                tape.jacobians(target.dynd(), &[source.dynd()], unconnected, pfor)
             }
         });
         for j in res.into_iter().flatten().flatten() {

@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use gradtape::{Axes, DType, Engine, Result, Tensor, Unconnected, Variable};
+use gradtape::{DType, Engine, Result, Tensor, Unconnected, Variable};
 
 /// Median seconds of `f` over `reps` runs after `warm` warm-up runs.
 pub fn median_time(mut f: impl FnMut() -> Result<()>, reps: usize, warm: usize) -> Result<f64> {
@@ -111,7 +111,7 @@ pub fn chain1000_us(e: &Engine) -> Result<(f64, f64)> {
             for i in 0..1000 {
                 y = if i % 2 == 0 { y.mul(&w)? } else { y.add(&c)? };
             }
-            y.reduce_sum(Axes::All, false)
+            y.reduce_sum()
         })?;
         e.flush();
         let t1 = Instant::now();
@@ -160,7 +160,7 @@ pub fn sum16m_ms(e: &Engine) -> Result<f64> {
     let a = uniform(e, &[n], 5)?;
     Ok(median_time(
         || {
-            black_box(a.reduce_sum(Axes::All, false)?.data());
+            black_box(a.reduce_sum()?.data());
             Ok(())
         },
         10,
@@ -179,7 +179,7 @@ pub fn mlp_step_ms(e: &Engine) -> Result<f64> {
             let loss = tape.record(|_| {
                 let h = x.matmul(&w1.read())?.relu()?;
                 let d = (h.matmul(&w2.read())? - &y)?;
-                d.pow(2)?.reduce_mean(Axes::All, false)
+                d.pow(2)?.reduce_mean()
             })?;
             let g = tape.gradients_with(&[&loss], &[&w1, &w2], None, Unconnected::None)?;
             let (g1, g2) = (g[0].as_ref().expect("connected"), g[1].as_ref().expect("connected"));

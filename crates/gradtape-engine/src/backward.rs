@@ -151,28 +151,6 @@ impl GradientTape {
         }
     }
 
-    /// `tape.gradient(target, source)`: d sum(target) / d source, or `None`
-    /// when no recorded path connects them.
-    ///
-    /// ```
-    /// # use gradtape_engine::*;
-    /// let x = constant([1.0, 2.0])?;
-    /// let tape = GradientTape::new();
-    /// // y = sum(x²), so dy/dx = 2x
-    /// let y = tape.record(|t| {
-    ///     t.watch(&x)?;
-    ///     x.square()?.sum()
-    /// })?;
-    /// let dy_dx = tape.gradient(&y, &x)?.expect("y depends on x");
-    /// assert_eq!(dy_dx.to_vec::<f32>()?, vec![2.0, 4.0]);
-    /// // A non-persistent tape answers once, as in TF.
-    /// assert!(tape.gradient(&y, &x).is_err());
-    /// # Ok::<(), gradtape_core::Error>(())
-    /// ```
-    pub fn gradient(&self, target: &dyn Differentiable, source: &dyn Differentiable) -> Result<Option<Tensor>> {
-        Ok(self.gradients(&[target], &[source])?.pop().flatten())
-    }
-
     /// `tape.gradient([targets], [sources])`: the targets' gradients summed.
     pub fn gradients(&self, targets: &[&dyn Differentiable], sources: &[&dyn Differentiable]) -> Result<Vec<Option<Tensor>>> {
         self.gradients_with(targets, sources, None, Unconnected::None)
@@ -249,7 +227,8 @@ impl GradientTape {
             .collect()
     }
 
-    /// `tape.jacobian(target, sources)`: per source, shape
+    /// `tape.jacobian(target, [sources], unconnected_gradients, experimental_use_pfor)`
+    /// positionally (see `jacobian` and `jacobian_with`): per source, shape
     /// `target.shape ++ source.shape`. With `use_pfor` (TF's default) one
     /// vectorised backward walk computes every row; without it, one
     /// gradient call per row, which needs a persistent tape.
@@ -263,12 +242,12 @@ impl GradientTape {
     ///     t.watch(&x)?;
     ///     x.square()
     /// })?;
-    /// let j = tape.jacobian(&y, &[&x], Unconnected::None, true)?.remove(0).expect("y depends on x");
+    /// let j = tape.jacobians(&y, &[&x], Unconnected::None, true)?.remove(0).expect("y depends on x");
     /// assert_eq!(j.dims(), &[3, 3]);
     /// assert_eq!(j.to_vec::<f32>()?, vec![2., 0., 0., 0., 4., 0., 0., 0., 6.]);
     /// # Ok::<(), gradtape_core::Error>(())
     /// ```
-    pub fn jacobian(
+    pub fn jacobians(
         &self,
         target: &dyn Differentiable,
         sources: &[&dyn Differentiable],

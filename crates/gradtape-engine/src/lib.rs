@@ -14,13 +14,18 @@
 /// The ECS this engine is built on, for inspecting a world or embedding handles in one.
 pub use bevy_ecs;
 
+pub mod as_tensor;
 pub mod backend;
+pub mod autodiff;
 pub mod backward;
 pub mod components;
 pub mod create;
+pub mod describe;
 pub mod creation2;
+pub mod einsum;
 pub mod engine;
 pub mod indexing;
+pub mod linalg;
 pub mod literal;
 pub mod math;
 pub mod nest;
@@ -34,21 +39,29 @@ mod par;
 pub mod pool;
 pub mod random;
 pub mod ops;
+mod reduce_api;
+pub mod slicing;
+pub mod tape_options;
 pub mod queue;
 mod strided;
 pub mod systems;
 pub mod tape;
 pub mod tensor;
 pub mod variable;
+pub mod variable_ops;
+#[doc(hidden)]
+pub mod literal_macro;
 pub mod vulkan;
 
+pub use as_tensor::AsTensor;
 pub use backward::{Differentiable, Unconnected};
 pub use creation2::{eye, identity, linspace, meshgrid, one_hot, range_from, stop_gradient, PadMode};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
 pub use engine::{device_info, Device, Engine};
 pub use literal::{IntoLiteral, Literal, Scalar};
 pub use math::NormOrd;
-pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, ScatterMode};
+pub use einsum::einsum;
+pub use indexing::{argwhere, boolean_mask, gather, gather_nd, scatter_nd, tensor_scatter_nd, Ix, ScatterMode};
 pub use nest::Nest;
 pub use numdiff::{d, numeric_gradient};
 pub use numpy::{enable_numpy_behavior, enable_numpy_behavior_with, PromotionMode};
@@ -61,4 +74,7 @@ pub use ops::operators::{IntoOperand, Operand};
 pub use ops::reduce::Axes;
 pub use tape::{EntryInfo, GradientTape, StopRecordingGuard, TapeGuard};
 pub use tensor::Tensor;
+pub use slicing::{s, Slice};
+pub use tape_options::{GradientOptions, JacobianOptions, Sources, TapeOptions, Watchable};
 pub use variable::{AssignValue, Variable};
+pub use variable_ops::UnreadVariable;

@@ -71,7 +71,7 @@ impl Tensor {
             )));
         }
         // The first position holding the extreme (NaN counts as one, as in NumPy).
-        let ext = if max { self.reduce_max(a as i64, true)? } else { self.reduce_min(a as i64, true)? };
+        let ext = if max { self.reduce_max_with(a as i64, true)? } else { self.reduce_min_with(a as i64, true)? };
         let hit = if self.dtype().is_float() {
             self.equal(&ext)?.logical_or(&self.is_nan()?.logical_and(&ext.is_nan()?)?)?
         } else {
@@ -79,7 +79,7 @@ impl Tensor {
         };
         let n = self.dims()[a] as i64;
         let pos = hit.select(&self.iota(a)?.broadcast_to(self.dims())?, &self.engine().constant_with(n, DType::I64)?)?;
-        pos.reduce_min(a as i64, false)?.cast(output_type)
+        pos.reduce_min_axis(a as i64)?.cast(output_type)
     }
 
     /// `tf.argmax(self, axis)`: int64 positions of the maximum; `axis=None`
@@ -114,13 +114,13 @@ impl Tensor {
     /// (finite) max, so `[1000, 1000]` gives 1000.6931 and all `-inf` gives `-inf`.
     pub fn reduce_logsumexp(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
         let axes = axes.into();
-        let raw_max = self.reduce_max(axes.clone(), true)?;
+        let raw_max = self.reduce_max_with(axes.clone(), true)?;
         let my_max = raw_max.is_finite()?.select(&raw_max, &raw_max.zeros_like())?.stop_gradient()?;
-        let lse = self.sub(&my_max)?.exp()?.reduce_sum(axes.clone(), true)?.log()?.add(&my_max)?;
+        let lse = self.sub(&my_max)?.exp()?.reduce_sum_with(axes.clone(), true)?.log()?.add(&my_max)?;
         if keepdims {
             Ok(lse)
         } else {
-            let dims = self.reduce_sum(axes, false)?.dims().to_vec();
+            let dims = self.reduce_sum_axis(axes)?.dims().to_vec();
             lse.reshape(&Shape::new(&dims))
         }
     }
@@ -146,7 +146,7 @@ impl Tensor {
         if keepdims {
             return Ok(var);
         }
-        let dims = self.reduce_sum(axes, false)?.dims().to_vec();
+        let dims = self.reduce_sum_axis(axes)?.dims().to_vec();
         var.reshape(&Shape::new(&dims))
     }
 
@@ -169,13 +169,13 @@ impl Tensor {
     /// `tf.reduce_any` of a bool tensor (false over an empty axis).
     pub fn reduce_any(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
         self.bool_only("Any")?;
-        self.cast(DType::I64)?.reduce_sum(axes, keepdims)?.not_equal(0)
+        self.cast(DType::I64)?.reduce_sum_with(axes, keepdims)?.not_equal(0)
     }
 
     /// `tf.reduce_all` of a bool tensor (true over an empty axis).
     pub fn reduce_all(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
         self.bool_only("All")?;
-        self.cast(DType::I64)?.reduce_prod(axes, keepdims)?.not_equal(0)
+        self.cast(DType::I64)?.reduce_prod_with(axes, keepdims)?.not_equal(0)
     }
 
     /// `tf.logical_not`.
@@ -248,7 +248,7 @@ impl Tensor {
     /// `tf.clip_by_norm(self, clip_norm, axes)`: `x * c / max(‖x‖, c)` with the
     /// L2 norm over `axes` (all when `Axes::All`); a zero vector stays zero.
     pub fn clip_by_norm(&self, clip_norm: f64, axes: impl Into<Axes>) -> Result<Tensor> {
-        let l2sum = self.mul(self)?.reduce_sum(axes, true)?;
+        let l2sum = self.mul(self)?.reduce_sum_with(axes, true)?;
         let pred = l2sum.greater(0.0)?;
         let safe = pred.select(&l2sum, &l2sum.ones_like())?;
         let l2norm = pred.select(&safe.sqrt()?, &l2sum)?;
@@ -282,9 +282,9 @@ impl Tensor {
                 }
                 let (a, b) = (a as i64, b as i64);
                 match ord {
-                    NormOrd::Euclidean => self.mul(self)?.reduce_sum([a, b], true)?.sqrt()?,
-                    NormOrd::One => self.abs()?.reduce_sum(a, true)?.reduce_max(b, true)?,
-                    NormOrd::Inf => self.abs()?.reduce_sum(b, true)?.reduce_max(a, true)?,
+                    NormOrd::Euclidean => self.mul(self)?.reduce_sum_with([a, b], true)?.sqrt()?,
+                    NormOrd::One => self.abs()?.reduce_sum_with(a, true)?.reduce_max_with(b, true)?,
+                    NormOrd::Inf => self.abs()?.reduce_sum_with(b, true)?.reduce_max_with(a, true)?,
                     NormOrd::P(p) => {
                         return Err(Error::Value(format!(
                             "'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, 2, inf], got {p}"
@@ -317,13 +317,13 @@ impl Tensor {
 
     fn vector_norm(&self, ord: NormOrd, axes: Axes) -> Result<Tensor> {
         match ord {
-            NormOrd::Euclidean => self.mul(self)?.reduce_sum(axes, true)?.sqrt(),
-            NormOrd::One => self.abs()?.reduce_sum(axes, true),
-            NormOrd::Inf => self.abs()?.reduce_max(axes, true),
+            NormOrd::Euclidean => self.mul(self)?.reduce_sum_with(axes, true)?.sqrt(),
+            NormOrd::One => self.abs()?.reduce_sum_with(axes, true),
+            NormOrd::Inf => self.abs()?.reduce_max_with(axes, true),
             NormOrd::P(p) if p == 2.0 => self.vector_norm(NormOrd::Euclidean, axes),
             NormOrd::P(p) if p == 1.0 => self.vector_norm(NormOrd::One, axes),
             NormOrd::P(p) if p == f64::INFINITY => self.vector_norm(NormOrd::Inf, axes),
-            NormOrd::P(p) if p > 0.0 => self.abs()?.pow(p)?.reduce_sum(axes, true)?.pow(1.0 / p),
+            NormOrd::P(p) if p > 0.0 => self.abs()?.pow(p)?.reduce_sum_with(axes, true)?.pow(1.0 / p),
             NormOrd::P(p) => Err(Error::Value(format!(
                 "'ord' must be a supported vector norm, got {p}"
             ))),

@@ -36,22 +36,39 @@ fn axis_of(x: &Tensor, axis: i64, op: &str) -> Result<i64> {
     Ok(if axis < 0 { axis + r } else { axis })
 }
 
-/// `tf.nn.softmax(logits, axis)`: `exp(x - max) * (1 / sum)`, as TF's kernel.
+/// `tf.nn.softmax(logits, axis)`: `exp(x - max) * (1 / sum)`, as TF's kernel,
+/// with TF's gradient `(g - Σ g·s) · s` (so `sum(softmax)` has exactly zero
+/// gradient). The rule recomputes `s` from the logits with recorded ops, so
+/// higher derivatives are right too.
 pub fn softmax(logits: &Tensor, axis: i64) -> Result<Tensor> {
     float_only(logits, "Softmax")?;
     let a = axis_of(logits, axis, "Softmax")?;
-    let m = logits.reduce_max(a, true)?.stop_gradient()?;
+    let x = logits.clone();
+    crate::autodiff::custom_gradient(&[logits.clone()], move |xs| {
+        let y = softmax_raw(&xs[0], a)?;
+        let rule: crate::autodiff::GradFn = Box::new(move |g| {
+            let s = softmax_raw(&x, a)?;
+            // `g` may carry a jacobian's leading batch dims: reduce along the same axis from the end.
+            let ax = a - x.rank() as i64;
+            Ok(vec![Some(g.sub(&g.mul(&s)?.reduce_sum_with(ax, true)?)?.mul(&s)?)])
+        });
+        Ok((y, rule))
+    })
+}
+
+fn softmax_raw(logits: &Tensor, a: i64) -> Result<Tensor> {
+    let m = logits.reduce_max_with(a, true)?.stop_gradient()?;
     let e = logits.sub(&m)?.exp()?;
-    e.mul(&e.reduce_sum(a, true)?.ones_like().div(&e.reduce_sum(a, true)?)?)
+    e.mul(&e.reduce_sum_with(a, true)?.ones_like().div(&e.reduce_sum_with(a, true)?)?)
 }
 
 /// `tf.nn.log_softmax(logits, axis)`: `x - max - log(sum(exp(x - max)))`.
 pub fn log_softmax(logits: &Tensor, axis: i64) -> Result<Tensor> {
     float_only(logits, "LogSoftmax")?;
     let a = axis_of(logits, axis, "LogSoftmax")?;
-    let m = logits.reduce_max(a, true)?.stop_gradient()?;
+    let m = logits.reduce_max_with(a, true)?.stop_gradient()?;
     let sh = logits.sub(&m)?;
-    sh.sub(&sh.exp()?.reduce_sum(a, true)?.log()?)
+    sh.sub(&sh.exp()?.reduce_sum_with(a, true)?.log()?)
 }
 
 /// `tf.nn.softplus`: `log(1 + e^x)`, `x` above 13.94 and `e^x` below -13.94 (float32 thresholds).
@@ -163,13 +180,13 @@ pub fn softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor, axis:
     same_shape(labels, logits)?;
     float_only(logits, "SoftmaxCrossEntropyWithLogits")?;
     let a = axis_of(logits, axis, "SoftmaxCrossEntropyWithLogits")?;
-    let m = logits.reduce_max(a, true)?.stop_gradient()?;
+    let m = logits.reduce_max_with(a, true)?.stop_gradient()?;
     let sh = logits.sub(&m)?;
-    let lse = sh.exp()?.reduce_sum(a, true)?.log()?;
+    let lse = sh.exp()?.reduce_sum_with(a, true)?.log()?;
     let fixed = lse.stop_gradient()?;
     // `lse - fixed` is exactly 0; it carries softmax's gradient once per row,
     // whatever the labels sum to, as TF's kernel does.
-    let loss = labels.mul(&fixed.sub(&sh)?)?.reduce_sum(a, true)?.add(&lse.sub(&fixed)?)?;
+    let loss = labels.mul(&fixed.sub(&sh)?)?.reduce_sum_with(a, true)?.add(&lse.sub(&fixed)?)?;
     loss.squeeze(&[a])
 }
 
@@ -201,9 +218,9 @@ pub fn sparse_softmax_cross_entropy_with_logits(labels: &Tensor, logits: &Tensor
             all.join(" ")
         )));
     }
-    let m = logits.reduce_max(-1, true)?.stop_gradient()?;
+    let m = logits.reduce_max_with(-1, true)?.stop_gradient()?;
     let sh = logits.sub(&m)?;
-    let lse = sh.exp()?.reduce_sum(-1, true)?.log()?;
+    let lse = sh.exp()?.reduce_sum_with(-1, true)?.log()?;
     let picked = sh.gather_last(&labels.expand_dims(-1)?)?;
     lse.sub(&picked)?.squeeze(&[-1])
 }
@@ -223,13 +240,13 @@ pub fn moments(x: &Tensor, axes: &[i64], keepdims: bool) -> Result<(Tensor, Tens
     if keepdims {
         return Ok((mean, var));
     }
-    let dims = x.reduce_sum(Axes::from(axes), false)?.dims().to_vec();
+    let dims = x.reduce_sum_with(Axes::from(axes), false)?.dims().to_vec();
     Ok((mean.reshape(&Shape::new(&dims))?, var.reshape(&Shape::new(&dims))?))
 }
 
 /// `reduce_mean(keepdims=True)` as TF computes it: the sum divided by the count.
 pub(crate) fn mean_by_division(x: &Tensor, axes: Axes) -> Result<Tensor> {
-    let s = x.reduce_sum(axes, true)?;
+    let s = x.reduce_sum_with(axes, true)?;
     let count = (x.numel() / s.numel().max(1)) as f64;
     s.div(count)
 }

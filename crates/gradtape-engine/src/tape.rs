@@ -278,8 +278,8 @@ impl GradientTape {
         self.with_tape(|t| t.recording && !t.paused)
     }
 
-    /// Puts a tensor on the tape (`tape.watch(x)`).
-    pub fn watch(&self, x: &Tensor) -> Result<()> {
+    /// Puts a tensor on the tape (`tape.watch(x)`; see `watch` for lists and variables).
+    pub fn watch_tensor(&self, x: &Tensor) -> Result<()> {
         self.check_engine(&x.engine)?;
         if !x.dtype().is_float() {
             log::warn!("The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.{}", x.dtype());
@@ -299,11 +299,6 @@ impl GradientTape {
         let mut w = self.engine.lock();
         watch_variable_in(&mut w, self.entity(), &v.node);
         Ok(())
-    }
-
-    /// Watches several tensors (`tape.watch([x, y])`).
-    pub fn watch_all(&self, xs: &[&Tensor]) -> Result<()> {
-        xs.iter().try_for_each(|x| self.watch(x))
     }
 
     fn check_engine(&self, e: &Engine) -> Result<()> {

@@ -7,7 +7,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{DeviceFault, Failed, Storage};
+use crate::components::{DeviceFault, Storage};
 use crate::engine::Engine;
 use crate::node::{Node, Token};
 use crate::op::OpKind;
@@ -152,15 +152,15 @@ impl Tensor {
     /// The value on the host, or the device failure that lost it.
     pub fn try_data(&self) -> Result<Arc<HostData>> {
         let mut w = self.engine.lock();
-        // Not spawned yet (still queued) reads as no `Storage`.
-        if w.get::<Storage>(self.id()).is_none() {
+        // Not spawned yet (still queued) reads as no value.
+        if w.get::<Storage>(self.id()).and_then(|s| s.host()).is_none() {
             self.engine.flush_locked(&mut w);
             crate::vulkan::ensure_host(&mut w, self.id());
         }
         match w.get::<Storage>(self.id()) {
-            Some(s) => Ok(s.0.clone()),
-            None if w.get::<Failed>(self.id()).is_some() => Err(w.get::<Failed>(self.id()).map(|f| f.0.clone()).expect("internal: checked")),
-            None => Err(w
+            Some(Storage::Failed(e)) => Err(e.clone()),
+            Some(s) if s.host().is_some() => Ok(s.host().expect("internal: checked").clone()),
+            _ => Err(w
                 .get_resource::<DeviceFault>()
                 .and_then(|f| f.0.clone())
                 .unwrap_or_else(|| Error::Device("internal: a flushed tensor has no value".into()))),
@@ -210,7 +210,11 @@ impl Tensor {
 }
 
 impl fmt::Display for Tensor {
+    /// TF's repr; with `{:#}`, TF's `str` (what `print(t)` shows).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f.write_str(&self.str());
+        }
         match self.try_data() {
             Ok(d) if self.weak => f.write_str(&format::weak_tensor_repr(&d, self.shape())),
             Ok(d) => f.write_str(&format::tensor_repr(&d, self.shape())),

@@ -9,12 +9,13 @@ use std::sync::Arc;
 use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Error, HostData, Result, Shape};
 
-use crate::components::{Dims, ElemType, Storage, Trainable, VariableTag};
+use crate::components::{self, Storage, Trainable, VariableTag};
 use crate::literal::IntoLiteral;
 use crate::node::Node;
 use crate::ops::binary::{self, BinaryOp};
 use crate::ops::index::IndexArg;
 use crate::pool::BufferPool;
+use crate::variable_ops::UnreadVariable;
 use crate::{tape, Engine, Tensor};
 
 static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
@@ -118,7 +119,7 @@ impl Variable {
         let engine = t.engine.clone();
         let mut w = engine.lock();
         let tag = VariableTag { name: format!("{name}:0"), seq: NEXT_VARIABLE.fetch_add(1, Ordering::Relaxed) };
-        let mut ent = w.spawn((Dims(t.shape().clone()), ElemType(t.dtype()), Storage(data), tag));
+        let mut ent = w.spawn((components::Shape(t.shape().clone()), components::DType(t.dtype()), Storage::Host(data), tag));
         if trainable {
             ent.insert(Trainable);
         }
@@ -158,14 +159,14 @@ impl Variable {
         self.engine.lock().get::<Trainable>(self.id()).is_some()
     }
 
-    fn storage(&self) -> Arc<HostData> {
-        self.engine.lock().get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone()
+    pub(crate) fn storage(&self) -> Arc<HostData> {
+        self.engine.lock().get::<Storage>(self.id()).and_then(Storage::host).expect("internal: a variable always has a value").clone()
     }
 
     /// Reads the current value into a tensor; active tapes watch the read.
     pub fn read(&self) -> Tensor {
         let mut w = self.engine.lock();
-        let data = w.get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone();
+        let data = w.get::<Storage>(self.id()).and_then(Storage::host).expect("internal: a variable always has a value").clone();
         let e = self.engine.alloc();
         let out = Tensor::wrap(&self.engine, e, self.shape().clone(), self.dtype());
         let (mut watched, mut entries) = (smallvec::SmallVec::new(), smallvec::SmallVec::new());
@@ -187,7 +188,7 @@ impl Variable {
 
     fn set(&self, data: Arc<HostData>) {
         let mut w = self.engine.lock();
-        w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value").0 = data;
+        *w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value") = Storage::Host(data);
     }
 
     fn checked_value(&self, value: impl AssignValue) -> Result<Tensor> {
@@ -207,13 +208,13 @@ impl Variable {
     }
 
     /// `v.assign(value)`: replaces the value in place; the entity stays.
-    pub fn assign(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         self.set(t.data());
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
-    fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<&Variable> {
+    fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         if self.dtype() == DType::Bool {
             // TF has no bool kernel for these: its NotFoundError, whose first
@@ -227,21 +228,21 @@ impl Variable {
         // Computed on the host, outside every tape: an update is not a differentiable op.
         let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s, &mut BufferPool::default());
         self.set(Arc::new(new));
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
     /// `v.assign_add(value)`.
-    pub fn assign_add(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_add(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         self.update(BinaryOp::Add, value)
     }
 
     /// `v.assign_sub(value)`.
-    pub fn assign_sub(&self, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_sub(&self, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         self.update(BinaryOp::Sub, value)
     }
 
     /// `v[index].assign(value)`: replaces the selected elements in place.
-    pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<&Variable> {
+    pub fn assign_slice(&self, index: impl IndexArg, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let (spec, window, kept) = crate::ops::index::resolve(self.shape(), &index.items())?;
         let t = value.to_tensor_like(&self.engine, self.dtype())?;
         if !t.engine.same(&self.engine) {
@@ -258,7 +259,7 @@ impl Variable {
         let mut data = (*self.storage()).clone();
         crate::ops::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
         self.set(Arc::new(data));
-        Ok(self)
+        Ok(UnreadVariable(self))
     }
 
     /// The value's elements as `T`.

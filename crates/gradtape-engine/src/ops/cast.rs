@@ -6,7 +6,7 @@ use smallvec::{smallvec, SmallVec};
 use crate::op::OpKind;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, gather};
-use crate::Tensor;
+use crate::{AsTensor, IntoOperand, Tensor};
 
 pub(crate) fn select_cpu(
     c: &HostData,
@@ -66,7 +66,10 @@ impl Tensor {
     }
 
     /// `tf.where(self, a, b)`: `a` where `self` is true, else `b`, broadcasting all three.
-    pub fn select(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    /// A branch may be a variable or a literal, which takes the other branch's dtype.
+    pub fn select<'a, 'b>(&self, a: impl IntoOperand<'a>, b: impl IntoOperand<'b>) -> Result<Tensor> {
+        let (a, b) = crate::as_tensor::branches(self.engine(), a.into_operand(), b.into_operand())?;
+        let (a, b) = (&a, &b);
         if self.dtype() != DType::Bool {
             return Err(Error::InvalidArgument(format!(
                 "cannot compute SelectV2 as input #0(zero-based) was expected to be a bool tensor but is a {} tensor [Op:SelectV2]",
@@ -94,16 +97,23 @@ impl Tensor {
     }
 }
 
-/// `tf.where(cond, a, b)`.
+/// `tf.where(cond, a, b)`. Either branch may be a tensor, a variable or
+/// a literal; a literal takes the other branch's dtype, as in TF.
 ///
 /// ```
 /// # use gradtape_engine::*;
 /// let x = constant([-1.0, 2.0, -3.0])?;
 /// let positive = x.greater(0.0)?;
-/// let y = where_(&positive, &x, &x.zeros_like())?;
+/// // tf.where(positive, x, 0.0)
+/// let y = where_(&positive, &x, 0.0)?;
 /// assert_eq!(y.to_vec::<f32>()?, vec![0.0, 2.0, 0.0]);
+/// // tf.where(positive, x, tf.zeros_like(x))
+/// assert_eq!(where_(&positive, &x, &x.zeros_like())?.to_vec::<f32>()?, vec![0.0, 2.0, 0.0]);
+/// // tf.where(positive, 1, x_int)  -> int32, the tensor branch's dtype
+/// let xi = constant([5, 6, 7])?;
+/// assert_eq!(where_(&positive, 1, &xi)?.to_vec::<i32>()?, vec![5, 1, 7]);
 /// # Ok::<(), gradtape_core::Error>(())
 /// ```
-pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    cond.select(a, b)
+pub fn where_<'a, 'b>(cond: impl AsTensor, a: impl IntoOperand<'a>, b: impl IntoOperand<'b>) -> Result<Tensor> {
+    cond.as_tensor().select(a, b)
 }

@@ -10,7 +10,7 @@ use crate::op::OpKind;
 use crate::pool::BufferPool;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, for_each_offset};
-use crate::Tensor;
+use crate::{AsTensor, Tensor};
 
 /// Below this many multiply-adds one thread is faster than waking the pool.
 const PARALLEL_FLOPS: usize = 1 << 18;
@@ -202,7 +202,9 @@ impl Tensor {
 
     /// `tf.matmul(self, b, transpose_a, transpose_b)`: rank >= 2 operands;
     /// batch dims broadcast.
-    pub fn matmul_t(&self, b: &Tensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor> {
+    pub fn matmul_t(&self, b: impl AsTensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor> {
+        let b = b.as_tensor();
+        let b: &Tensor = &b;
         if self.rank() < 2 || b.rank() < 2 {
             return Err(ndims_error(self, b));
         }
@@ -221,9 +223,9 @@ impl Tensor {
     /// assert_eq!(e.to_string(), "InvalidArgumentError: Matrix size-incompatible: In[0]: [2,1], In[1]: [2,1] [Op:MatMul]");
     /// # Ok::<(), gradtape_core::Error>(())
     /// ```
-    pub fn matmul(&self, b: &Tensor) -> Result<Tensor> {
+    pub fn matmul(&self, b: impl AsTensor) -> Result<Tensor> {
         let mode = self.engine().numpy_mode();
-        let (mut a, mut b) = (self.clone(), b.clone());
+        let (mut a, mut b) = (self.clone(), b.as_tensor().into_owned());
         if a.dtype() != b.dtype() {
             if let Some(dt) = promote(mode, a.dtype(), b.dtype())? {
                 a = a.cast(dt)?;
@@ -247,7 +249,16 @@ impl Tensor {
     }
 }
 
-/// `tf.matmul(a, b)`.
-pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    a.matmul(b)
+/// `tf.matmul(a, b)`; either may be a tensor or a variable.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let x = constant([[1.0, 2.0]])?;
+/// let v = Variable::new([[1.0], [1.0]])?;
+/// // tf.matmul(x, v)
+/// assert_eq!(matmul(&x, &v)?.to_vec::<f32>()?, vec![3.0]);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
+pub fn matmul(a: impl AsTensor, b: impl AsTensor) -> Result<Tensor> {
+    a.as_tensor().matmul(b)
 }

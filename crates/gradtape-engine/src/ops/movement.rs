@@ -7,7 +7,7 @@ use smallvec::{smallvec, SmallVec};
 
 use crate::op::OpKind;
 use crate::strided::{broadcast_strides, gather, scatter};
-use crate::Tensor;
+use crate::{AsTensor, Tensor};
 
 /// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
 pub trait ShapeArg {
@@ -397,7 +397,8 @@ fn dtype_mismatch(op: &str, first: DType, i: usize, other: DType) -> Error {
 /// assert_eq!(concat(&[a, b], -1)?.to_vec::<i32>()?, vec![1, 2, 3, 4]);
 /// # Ok::<(), gradtape_core::Error>(())
 /// ```
-pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
+pub fn concat<T: AsTensor>(values: &[T], axis: i64) -> Result<Tensor> {
+    let values: SmallVec<[Tensor; 4]> = values.iter().map(|v| v.as_tensor().into_owned()).collect();
     let first = values
         .first()
         .ok_or_else(|| Error::Value("List argument 'values' to 'ConcatV2' Op with length 0 shorter than minimum length 2.".into()))?;
@@ -456,7 +457,8 @@ pub fn concat(values: &[Tensor], axis: i64) -> Result<Tensor> {
 /// assert_eq!(stack(&xs, 1)?.to_vec::<i32>()?, vec![1, 3, 2, 4]);
 /// # Ok::<(), gradtape_core::Error>(())
 /// ```
-pub fn stack(values: &[Tensor], axis: i64) -> Result<Tensor> {
+pub fn stack<T: AsTensor>(values: &[T], axis: i64) -> Result<Tensor> {
+    let values: SmallVec<[Tensor; 4]> = values.iter().map(|v| v.as_tensor().into_owned()).collect();
     let first = values
         .first()
         .ok_or_else(|| Error::Value("List argument 'values' to 'Pack' Op with length 0 shorter than minimum length 1.".into()))?;

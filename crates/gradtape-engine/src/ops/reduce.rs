@@ -250,7 +250,7 @@ pub(crate) fn grad(
             // Ties share the gradient equally, as in TF.
             let yk = y.reshape(&keep)?;
             let mask = x.equal(&yk)?.cast(x.dtype())?;
-            let count = mask.reduce_sum(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
+            let count = mask.reduce_sum_with(Axes::List(axes.iter().map(|&a| a as i64).collect()), true)?;
             gk.mul(&mask.div(&count)?)?
         }
         ReduceOp::Prod => gk.mul(&prod_of_others(x, axes)?)?,
@@ -298,7 +298,7 @@ fn exclusive_cumprod(x: &Tensor) -> Result<Tensor> {
 }
 
 impl Tensor {
-    fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
+    pub(crate) fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
         if self.dtype() == DType::Bool {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'T' of bool is not in the list of allowed values [Op:{}]",
@@ -315,39 +315,9 @@ impl Tensor {
         Tensor::op(OpKind::Reduce { op, axes, keepdims }, &[self], out, self.dtype())
     }
 
-    /// `tf.reduce_sum(self, axis, keepdims)`; `Axes::All` for `axis=None`.
-    ///
-    /// ```
-    /// # use gradtape_engine::*;
-    /// let x = constant([[1, 2, 3], [4, 5, 6]])?;
-    /// assert_eq!(x.reduce_sum(0, false)?.to_vec::<i32>()?, vec![5, 7, 9]);
-    /// assert_eq!(x.reduce_sum(-1, true)?.dims(), &[2, 1]);
-    /// assert_eq!(x.reduce_sum(Axes::All, false)?.scalar::<i32>()?, 21);
-    /// assert!(x.reduce_sum(2, false).is_err()); // TF's "Invalid reduction dimension"
-    /// # Ok::<(), gradtape_core::Error>(())
-    /// ```
-    pub fn reduce_sum(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Sum, axes.into(), keepdims)
-    }
-    /// `tf.reduce_mean`: integer means truncate toward zero.
-    pub fn reduce_mean(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Mean, axes.into(), keepdims)
-    }
-    /// `tf.reduce_max`.
-    pub fn reduce_max(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Max, axes.into(), keepdims)
-    }
-    /// `tf.reduce_min`.
-    pub fn reduce_min(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Min, axes.into(), keepdims)
-    }
-    /// `tf.reduce_prod`.
-    pub fn reduce_prod(&self, axes: impl Into<Axes>, keepdims: bool) -> Result<Tensor> {
-        self.reduce(ReduceOp::Prod, axes.into(), keepdims)
-    }
-    /// The sum of every element.
+    /// The sum of every element (`tf.reduce_sum(self)`).
     pub fn sum(&self) -> Result<Tensor> {
-        self.reduce_sum(Axes::All, false)
+        self.reduce(ReduceOp::Sum, Axes::All, false)
     }
 
     /// Sums a broadcast gradient (`batch dims ++ broadcast shape`) back to
@@ -364,7 +334,7 @@ impl Tensor {
                 axes.push((batch + lead + j) as i64);
             }
         }
-        self.reduce_sum(Axes::List(axes), false)?.reshape_batched(target, batch)
+        self.reduce_sum_with(Axes::List(axes), false)?.reshape_batched(target, batch)
     }
 }
 
