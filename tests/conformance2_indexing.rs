@@ -230,3 +230,16 @@ fn gather_second_order() -> Result<()> {
     assert_eq!(outer.gradient(&gs, &x)?.unwrap().to_vec::<f64>()?, vec![6.0, 0.0, 36.0]);
     Ok(())
 }
+
+/// `tf.newaxis` and `...` in a strided slice, and their gradient.
+#[test]
+fn newaxis_and_ellipsis() -> Result<()> {
+    let x = range(24)?.reshape([2, 3, 4])?;
+    assert_eq!(x.index_ext(&[Ix::Ellipsis, Ix::At(1)])?.to_vec::<i32>()?, vec![1, 5, 9, 13, 17, 21]);
+    assert_eq!(x.index_ext(&[Ix::At(1), Ix::Ellipsis])?.dims(), &[3, 4]);
+    let y = x.index_ext(&[Ix::NewAxis, Ix::At(0), Ix::NewAxis, Ix::Range(Some(1), None, 1), Ix::Ellipsis])?;
+    assert_eq!((y.dims(), y.to_vec::<i32>()?[0]), (&[1, 1, 2, 4][..], 4));
+    assert!(x.index_ext(&[Ix::Ellipsis, Ix::Ellipsis]).is_err());
+    let f = random::stateless_normal(&[2, 3], [3, 3], 0.0, 1.0, DType::F64)?;
+    fd_check("newaxis", |t| t.index_ext(&[Ix::Ellipsis, Ix::NewAxis, Ix::Range(None, None, -1)]), &f)
+}

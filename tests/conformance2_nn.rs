@@ -265,3 +265,19 @@ fn gradients_match_finite_differences() -> Result<()> {
     fd_check("dropout", |x| nn::stateless_dropout(x, 0.3, [4, 4]), &x)?;
     Ok(())
 }
+
+/// Softmax's TF-style rule recomputes `s` with recorded ops: its second
+/// derivative matches finite differences of the first.
+#[test]
+fn softmax_second_derivative() -> Result<()> {
+    let w = constant_with([0.3, -1.0, 2.0], DType::F64)?;
+    let grad = |x: &Tensor| -> Result<Tensor> {
+        let t = GradientTape::new();
+        let y = t.record(|t| {
+            t.watch(x)?;
+            nn::softmax(x, -1)?.mul(&w)?.sum()
+        })?;
+        Ok(t.gradient(&y, x)?.unwrap())
+    };
+    fd_check("softmax grad", |x| grad(x), &constant_with([0.5, -0.2, 1.0], DType::F64)?)
+}

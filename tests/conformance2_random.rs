@@ -172,3 +172,19 @@ fn stateless_categorical_draws_from_the_logits() -> Result<()> {
     let _ = Out::None;
     Ok(())
 }
+
+/// `tf.random.categorical` under seeds: reproducible after `set_seed`, a
+/// repeated call continues the stream, and a dominant class always wins.
+#[test]
+fn categorical_follows_the_seeds() -> Result<()> {
+    let logits = constant([[0.0, 0.0, 0.0], [-50.0, 50.0, -50.0]])?;
+    random::set_seed(11);
+    let a = random::categorical(&logits, 6, DType::I64, Some(2))?.to_vec::<i64>()?;
+    let b = random::categorical(&logits, 6, DType::I64, Some(2))?.to_vec::<i64>()?;
+    random::set_seed(11);
+    assert_eq!(random::categorical(&logits, 6, DType::I64, Some(2))?.to_vec::<i64>()?, a);
+    assert_ne!(a[..6], b[..6]);
+    assert!(a[6..].iter().all(|&c| c == 1));
+    assert!(a.iter().all(|&c| (0..3).contains(&c)));
+    Ok(())
+}

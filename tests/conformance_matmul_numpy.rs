@@ -405,12 +405,13 @@ fn semantics_legacy_float_vector_matrix() -> Result<()> {
     Ok(())
 }
 
-/// Safe mode refuses int32 + float32 tensors.
+/// Safe mode refuses int32 + float32 tensors (of explicit dtypes: literal
+/// lists are weak there, and weak int32 + weak float32 is weak float32).
 #[test]
 fn semantics_safe_i32_f32_error() -> Result<()> {
     let e = Engine::cpu();
     e.enable_numpy_behavior(PromotionMode::Safe);
-    let res = &e.constant([1, 2])? + &e.constant([3.0, 4.0])?;
+    let res = &e.constant_with([1, 2], DType::I32)? + &e.constant_with([3.0, 4.0], DType::F32)?;
     assert_err(
         res,
         "TypeError",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use gradtape::bevy_ecs::world::World;
 use gradtape::bevy_ecs::system::RunSystemOnce;
-use gradtape::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage};
+use gradtape::components::{self, Pending, PendingQueue, Stats, Storage};
 use gradtape::node::{DropQueue, Node, Token};
 use gradtape::ops::binary::BinaryOp;
 use gradtape::systems::{cleanup_system, dispatch_pending, Drops};
@@ -17,12 +17,13 @@ fn world() -> (World, Arc<DropQueue>) {
     w.init_resource::<Stats>();
     let drops = Arc::new(DropQueue::default());
     w.insert_resource(Drops(drops.clone()));
+    w.insert_resource(gradtape::systems::Queue(Default::default()));
     (w, drops)
 }
 
 fn leaf(w: &mut World, drops: &Arc<DropQueue>, v: Vec<f32>) -> Node {
     let shape = Shape::new(&[v.len()]);
-    let e = w.spawn((Dims(shape.clone()), ElemType(DType::F32), Storage(Arc::new(HostData::F32(v))))).id();
+    let e = w.spawn((components::Shape(shape.clone()), components::DType(DType::F32), Storage::Host(Arc::new(HostData::F32(v))))).id();
     Node { tok: Token::new(e, 0, drops.clone()), shape, dtype: DType::F32 }
 }
 
@@ -32,21 +33,87 @@ fn dispatch_runs_queued_ops_in_order() {
     let a = leaf(&mut w, &drops, vec![1., 2.]);
     let b = leaf(&mut w, &drops, vec![10., 20.]);
     let s = Shape::new(&[2]);
-    let sum = w.spawn((Dims(s.clone()), ElemType(DType::F32))).id();
+    let pending = |kind, inputs: [Node; 2]| Storage::Pending(Pending { kind, inputs: inputs.into_iter().collect() });
+    let sum = w.spawn((components::Shape(s.clone()), components::DType(DType::F32), pending(OpKind::Binary(BinaryOp::Add), [a.clone(), b]))).id();
     let sum_node = Node { tok: Token::new(sum, 0, drops.clone()), shape: s.clone(), dtype: DType::F32 };
-    w.entity_mut(sum).insert(Pending { kind: OpKind::Binary(BinaryOp::Add), inputs: [a.clone(), b].into_iter().collect() });
     // A second op that reads the first: program order must hold.
-    let prod = w.spawn((Dims(s), ElemType(DType::F32))).id();
-    w.entity_mut(prod).insert(Pending { kind: OpKind::Binary(BinaryOp::Mul), inputs: [sum_node, a].into_iter().collect() });
+    let prod = w.spawn((components::Shape(s), components::DType(DType::F32), pending(OpKind::Binary(BinaryOp::Mul), [sum_node, a]))).id();
     w.resource_mut::<PendingQueue>().0.extend([sum, prod]);
 
     w.run_system_once(dispatch_pending).expect("the system runs");
 
-    let get = |e| (*w.get::<Storage>(e).unwrap().0).clone();
+    let get = |e| (**w.get::<Storage>(e).unwrap().host().unwrap()).clone();
     assert_eq!(get(sum), HostData::F32(vec![11., 22.]));
     assert_eq!(get(prod), HostData::F32(vec![11., 44.]));
-    assert!(w.get::<Pending>(prod).is_none());
     assert_eq!(w.resource::<Stats>().dispatched, 2);
+}
+
+#[test]
+fn computing_a_value_moves_no_row() {
+    // Pending -> computed is a field of one `Storage` component: the entity
+    // stays in its archetype and table row.
+    let (mut w, drops) = world();
+    let a = leaf(&mut w, &drops, vec![1., 2.]);
+    let s = Shape::new(&[2]);
+    let op = Storage::Pending(Pending { kind: OpKind::Unary(gradtape::ops::unary::UnaryOp::Neg), inputs: [a].into_iter().collect() });
+    let out = w.spawn((components::Shape(s), components::DType(DType::F32), op)).id();
+    w.resource_mut::<PendingQueue>().0.push(out);
+    let before = w.entity(out).location();
+    w.run_system_once(dispatch_pending).expect("the system runs");
+    let after = w.entity(out).location();
+    assert_eq!((before.archetype_id, before.table_row), (after.archetype_id, after.table_row));
+    assert_eq!(**w.get::<Storage>(out).unwrap().host().unwrap(), HostData::F32(vec![-1., -2.]));
+}
+
+#[test]
+fn the_flush_schedule_runs_on_a_bare_world() {
+    // A queued record, materialised, planned, dispatched on the CPU and
+    // cleaned up by one run of the engine's flush schedule.
+    let (mut w, drops) = world();
+    let queue = Arc::new(gradtape::queue::OpQueue::default());
+    w.insert_resource(gradtape::systems::Queue(queue.clone()));
+    let a = leaf(&mut w, &drops, vec![3., 4.]);
+    let e = w.entity_allocator().alloc();
+    let out = Node { tok: Token::new(e, 0, drops.clone()), shape: Shape::new(&[2]), dtype: DType::F32 };
+    let rec = gradtape::queue::Record::Op {
+        e,
+        kind: OpKind::Binary(BinaryOp::Mul),
+        inputs: [a.clone(), a.clone()].into_iter().collect(),
+        shape: Shape::new(&[2]),
+        dtype: DType::F32,
+        watched: Default::default(),
+    };
+    queue.push(rec, []);
+    let mut flush = gradtape::systems::flush_schedule();
+    flush.run(&mut w);
+    assert_eq!(**w.get::<Storage>(e).unwrap().host().unwrap(), HostData::F32(vec![9., 16.]));
+    drop(out);
+    flush.run(&mut w);
+    assert!(w.get_entity(e).is_err(), "cleanup despawned what no handle holds");
+}
+
+#[test]
+fn tape_entries_are_queryable_in_the_world() -> Result<()> {
+    use gradtape::components::TapeEntry;
+    let e = Engine::cpu();
+    let x = e.constant([1.0, 2.0])?;
+    let tape = e.gradient_tape(true, true);
+    tape.record(|t| {
+        t.watch(&x)?;
+        (&x * &x)?.exp()
+    })?;
+    let rows = e.with_world(|w| {
+        let mut q = w.query::<&TapeEntry>();
+        let mut rows: Vec<(usize, &'static str, Vec<usize>)> = q
+            .iter(w)
+            .filter(|en| en.tape == tape.entity())
+            .map(|en| (en.seq, en.kind.name(), en.output.shape.dims().to_vec()))
+            .collect();
+        rows.sort();
+        rows
+    });
+    assert_eq!(rows, vec![(0, "Mul", vec![2]), (1, "Exp", vec![2])]);
+    Ok(())
 }
 
 #[test]

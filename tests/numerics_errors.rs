@@ -85,3 +85,72 @@ fn index_does_not_wrap() -> Result<()> {
     assert_eq!(t.i(-1)?.to_vec::<i32>()?, vec![4, 5, 6]);
     Ok(())
 }
+
+/// TF 2.21's TransposeOp texts (tensorflow/core/kernels/transpose_op.cc): a
+/// negative entry counts from the end once, an entry still out of range is
+/// reported as normalised, then the first axis no entry names.
+#[test]
+fn transpose_bad_permutation() -> Result<()> {
+    let x = constant([[[1.0]]])?;
+    assert_err(x.transpose(&[0, 1, 1]), "InvalidArgumentError", "2 is missing from {0,1,1}. [Op:Transpose]");
+    assert_err(x.transpose(&[0, -1, -1]), "InvalidArgumentError", "1 is missing from {0,2,2}. [Op:Transpose]");
+    assert_err(x.transpose(&[0, 1, 3]), "InvalidArgumentError", "3 is out of range [0 .. 3) [Op:Transpose]");
+    assert_err(x.transpose(&[0, 1, -4]), "InvalidArgumentError", "-1 is out of range [0 .. 3) [Op:Transpose]");
+    assert_err(x.transpose(&[1, 0]), "InvalidArgumentError", "transpose expects a vector of size 3. But input(1) is a vector of size 2 [Op:Transpose]");
+    assert_eq!(x.transpose(&[2, -3, 1])?.dims(), &[1, 1, 1]);
+    Ok(())
+}
+
+/// TF 2.21's BroadcastToOp (tensorflow/core/kernels/broadcast_to_op.cc), in
+/// its order: rank, then (for a non-empty output) BCast validity, then the
+/// broadcast shape against the requested one.
+#[test]
+fn broadcast_to_incompatible_shapes() -> Result<()> {
+    let x = constant([1.0, 2.0, 3.0])?;
+    assert_err(x.broadcast_to(&[2, 4]), "InvalidArgumentError", "Incompatible shapes: [3] vs. [2,4] [Op:BroadcastTo]");
+    assert_err(x.broadcast_to(&[]), "InvalidArgumentError", "Rank of input (1) must be no greater than rank of output shape (0). [Op:BroadcastTo]");
+    let col = constant([[1.0], [2.0]])?;
+    assert_err(col.broadcast_to(&[1, 3]), "InvalidArgumentError", "Unable to broadcast tensor of shape [2,1] to tensor of shape [1,3] [Op:BroadcastTo]");
+    // An empty output is returned before the shapes are compared.
+    assert_eq!(x.broadcast_to(&[0])?.dims(), &[0]);
+    assert_eq!(col.broadcast_to(&[2, 3])?.dims(), &[2, 3]);
+    Ok(())
+}
+
+/// `v.assign_add(...)` on a bool variable: TF has no kernel, a NotFoundError
+/// whose first line is this (TF then lists the kernels its build registered).
+#[test]
+fn assign_add_bool_variable() -> Result<()> {
+    let v = Variable::new([true, false])?;
+    for (r, name) in [(v.assign_add(&constant([true, true])?).map(drop), "AssignAddVariableOp"), (v.assign_sub(&constant([true, true])?).map(drop), "AssignSubVariableOp")] {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), "NotFoundError", "{e}");
+        assert!(e.to_string().starts_with(&format!("NotFoundError: Could not find device for node: {{{{node {name}}}}} = {name}[dtype=DT_BOOL]")), "{e}");
+        assert!(e.to_string().ends_with(&format!("[Op:{name}]")), "{e}");
+    }
+    assert_eq!(v.to_vec::<bool>()?, vec![true, false]);
+    Ok(())
+}
+
+/// TF checks no output gradient against its target: the backward ops meet
+/// it. `y = x * x` seeded with a [3] gradient fails in Mul's gradient with
+/// Mul's text, and the tape is left as it was; a broadcastable one is used.
+#[test]
+fn output_gradients_of_the_wrong_shape() -> Result<()> {
+    let x = constant([1.0, 2.0])?;
+    let tape = GradientTape::new();
+    let y = tape.record(|t| {
+        t.watch(&x)?;
+        x.mul(&x)
+    })?;
+    let n = tape.entries().len();
+    let bad = tape.gradients_with(&[&y], &[&x], Some(&[Some(constant([1.0, 1.0, 1.0])?)]), Unconnected::None);
+    assert_err(bad, "InvalidArgumentError", "Incompatible shapes: [3] vs. [2] [Op:Mul]");
+    assert_eq!(tape.entries().len(), n, "the failed call consumed nothing");
+    let wrong_dtype = tape.gradients_with(&[&y], &[&x], Some(&[Some(constant_with([1.0, 1.0], DType::F64)?)]), Unconnected::None);
+    assert_err(wrong_dtype, "InvalidArgumentError", "cannot compute Mul as input #1(zero-based) was expected to be a double tensor but is a float tensor [Op:Mul]");
+    // A [1] output gradient broadcasts in Mul's gradient, as in TF.
+    let g = tape.gradients_with(&[&y], &[&x], Some(&[Some(constant([3.0])?)]), Unconnected::None)?;
+    assert_eq!(g[0].as_ref().expect("x").to_vec::<f32>()?, vec![6.0, 12.0]);
+    Ok(())
+}

@@ -114,7 +114,8 @@ pub fn check_ulps(id: &str, got: impl Into<Out>, ulps: u32) {
 fn compare(e: &Value, got: &Out, ulps: u32, at: &str) -> std::result::Result<(), String> {
     let kind = e["kind"].as_str().unwrap_or("");
     match (kind, got) {
-        ("tensor" | "variable", Out::T(t)) => tensor(e, t, ulps, at),
+        // TF's IndexedSlices (a gather's gradient) is a dense tensor in gradtape.
+        ("tensor" | "variable" | "indexed_slices", Out::T(t)) => tensor(e, t, ulps, at),
         ("error", Out::E(err)) => error(e, err, at),
         ("list" | "tuple", Out::L(items)) => {
             let want = e["items"].as_array().ok_or("no items")?;

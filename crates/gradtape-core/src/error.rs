@@ -28,6 +28,9 @@ pub enum Error {
     /// `tf.errors.InternalError`: what TF's kernels raise for integer `TruncateDiv` by zero.
     #[error("InternalError: {0}")]
     Internal(String),
+    /// `tf.errors.NotFoundError`: no kernel for the op and dtype (`assign_add` on a bool variable).
+    #[error("NotFoundError: {0}")]
+    NotFound(String),
 }
 
 impl Error {
@@ -41,7 +44,8 @@ impl Error {
             | Error::Attribute(m)
             | Error::ResourceExhausted(m)
             | Error::Device(m)
-            | Error::Internal(m) => m,
+            | Error::Internal(m)
+            | Error::NotFound(m) => m,
         }
     }
 
@@ -56,6 +60,7 @@ impl Error {
             Error::ResourceExhausted(_) => "ResourceExhaustedError",
             Error::Device(_) => "DeviceError",
             Error::Internal(_) => "InternalError",
+            Error::NotFound(_) => "NotFoundError",
         }
     }
 }

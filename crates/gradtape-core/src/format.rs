@@ -98,6 +98,12 @@ pub fn tensor_repr(data: &HostData, shape: &Shape) -> String {
     )
 }
 
+/// A weak tensor's repr: TF's `EagerWeakTensor` adds `, weak=True` at the end.
+pub fn weak_tensor_repr(data: &HostData, shape: &Shape) -> String {
+    let strong = tensor_repr(data, shape);
+    format!("{}, weak=True>", &strong[..strong.len() - 1])
+}
+
 /// `<tf.Variable 'Variable:0' shape=(3,) dtype=float32, numpy=array([1., 2., 3.], dtype=float32)>` (name given, e.g. "Variable:0"; same newline rule).
 pub fn variable_repr(name: &str, data: &HostData, shape: &Shape) -> String {
     format!(

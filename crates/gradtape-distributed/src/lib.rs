@@ -96,7 +96,7 @@ pub use runtime::{
 #[cfg(feature = "mpi")]
 pub use stats::{stats, Stats};
 #[cfg(feature = "mpi")]
-pub use tape::DistributedGradientTape;
+pub use tape::{allreduce_gradients, DistributedGradientTape};
 
 /// How [`allreduce`] combines the ranks' values (Horovod's `op=`).
 #[cfg(feature = "mpi")]

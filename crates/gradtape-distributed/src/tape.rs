@@ -75,37 +75,62 @@ impl DistributedGradientTape {
         unconnected: Unconnected,
     ) -> Result<Vec<Option<Tensor>>> {
         let what = "DistributedGradientTape.gradient";
-        let local = match self.tape.gradients_with(&[target], sources, None, unconnected) {
-            Ok(g) => g,
-            Err(e) => return join_failed(what, e),
-        };
-        let metas: Vec<(DType, Vec<usize>)> = sources.iter().map(|s| gradient_meta(*s)).collect();
-        let mut values: Vec<Option<Arc<HostData>>> = Vec::with_capacity(local.len());
-        for (g, (dtype, dims)) in local.iter().zip(&metas) {
-            match g {
-                // The device-to-host copy on Vulkan; a no-op on the CPU engine.
-                Some(g) => match g.try_data() {
-                    Ok(d) if d.dtype() == *dtype && g.dims() == dims.as_slice() => values.push(Some(d)),
-                    Ok(_) => {
-                        let e = gradtape_core::Error::Runtime(format!(
-                            "{what}: a gradient of shape {:?} {} does not match its source {dims:?} {dtype}",
-                            g.dims(),
-                            g.dtype()
-                        ));
-                        return join_failed(what, e);
-                    }
-                    Err(e) => return join_failed(what, e),
-                },
-                None => values.push(None),
-            }
+        match self.tape.gradients_with(&[target], sources, None, unconnected) {
+            Ok(local) => reduce(what, &local, sources, self.op),
+            Err(e) => join_failed(what, e),
         }
-        let reduced = fused(what, Kind::Gradients, metas.clone(), values, self.op)?;
-        reduced
-            .into_iter()
-            .zip(sources.iter().zip(&metas))
-            .map(|(d, (s, (_, dims)))| d.map(|d| host::to_tensor(s.engine(), d, dims)).transpose())
-            .collect()
     }
+}
+
+/// The reduction half of [`DistributedGradientTape::gradient`], for
+/// gradients computed some other way (Horovod's `allreduce` of a gradient
+/// list): `grads[i]` belongs to `sources[i]`, and the result follows the
+/// same fusion and `None` rules.
+pub fn allreduce_gradients(
+    grads: &[Option<Tensor>],
+    sources: &[&dyn Differentiable],
+    op: ReduceOp,
+) -> Result<Vec<Option<Tensor>>> {
+    let what = "allreduce_gradients";
+    if grads.len() != sources.len() {
+        let e = gradtape_core::Error::Value(format!("{what}: {} gradients for {} sources", grads.len(), sources.len()));
+        return join_failed(what, e);
+    }
+    reduce(what, grads, sources, op)
+}
+
+fn reduce(
+    what: &'static str,
+    local: &[Option<Tensor>],
+    sources: &[&dyn Differentiable],
+    op: ReduceOp,
+) -> Result<Vec<Option<Tensor>>> {
+    let metas: Vec<(DType, Vec<usize>)> = sources.iter().map(|s| gradient_meta(*s)).collect();
+    let mut values: Vec<Option<Arc<HostData>>> = Vec::with_capacity(local.len());
+    for (g, (dtype, dims)) in local.iter().zip(&metas) {
+        match g {
+            // The device-to-host copy on Vulkan; a no-op on the CPU engine.
+            Some(g) => match g.try_data() {
+                Ok(d) if d.dtype() == *dtype && g.dims() == dims.as_slice() => values.push(Some(d)),
+                Ok(_) => {
+                    let e = gradtape_core::Error::InvalidArgument(format!(
+                        "{what}: a gradient of shape {:?} {} does not match its source's, {dims:?} {dtype}",
+                        g.dims(),
+                        g.dtype()
+                    ));
+                    return join_failed(what, e);
+                }
+                Err(e) => return join_failed(what, e),
+            },
+            None => values.push(None),
+        }
+    }
+    let reduced = fused(what, Kind::Gradients, metas.clone(), values, op)?;
+    reduced
+        .into_iter()
+        .zip(sources.iter().zip(&metas))
+        .map(|(d, (s, (_, dims)))| d.map(|d| host::to_tensor(s.engine(), d, dims)).transpose())
+        .collect()
 }
 
 /// The dtype and dims of a source's gradient: the source's own for a float

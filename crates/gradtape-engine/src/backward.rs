@@ -17,6 +17,11 @@ use crate::ops::binary::{binary, BinaryOp};
 use crate::tape::{EntrySnapshot, GradientTape};
 use crate::{Engine, Tensor, Variable};
 
+/// The default seed of a target: ones of its shape and dtype.
+fn ones_for(engine: &Engine, n: &Node) -> Tensor {
+    Tensor::from_data(engine, HostData::filled(n.dtype, n.shape.numel(), 1.0), n.shape.clone())
+}
+
 /// A target or source of differentiation: a tensor or a variable.
 pub trait Differentiable {
     /// The handle's entity, shape and dtype.
@@ -184,15 +189,19 @@ impl GradientTape {
                     targets.len()
                 )));
             }
-            for (t, g) in targets.iter().zip(og) {
-                if let Some(g) = g {
-                    if g.shape() != &t.node().shape || g.dtype() != t.node().dtype {
-                        return Err(Error::InvalidArgument(format!(
-                            "Mismatch between the shape or dtype of an output gradient ({} {}) and its target ({} {})",
-                            g.shape().bracketed(), g.dtype(), t.node().shape.bracketed(), t.node().dtype
-                        )));
-                    }
-                }
+            // TF does not check an output gradient against its target: the
+            // backward ops meet it and fail in their own words (`Incompatible
+            // shapes: [3] vs. [2] [Op:Mul]`) or broadcast it. So does this, but
+            // first as a dry run that records and consumes nothing, so a
+            // failure leaves the tape as it was.
+            let odd = |(t, g): (&&dyn Differentiable, &Option<Tensor>)| {
+                g.as_ref().is_some_and(|g| g.shape() != &t.node().shape || g.dtype() != t.node().dtype)
+            };
+            if targets.iter().zip(og).any(odd) {
+                let entries = self.peek_for_gradient(CONSUMED)?;
+                let seeds = targets.iter().zip(og).map(|(t, g)| (t.node().entity(), g.clone().unwrap_or_else(|| ones_for(&self.engine, t.node())))).collect();
+                let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
+                crate::tape::unrecorded(self.engine.id(), || backprop(&self.engine, &entries, seeds, &src, 0))?;
             }
         }
         if self.persistent && self.is_recording() {
@@ -202,10 +211,7 @@ impl GradientTape {
         let mut seeds = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             let tn = t.node();
-            let g = match output_gradients.and_then(|og| og[i].clone()) {
-                Some(g) => g,
-                None => Tensor::from_data(&self.engine, HostData::filled(tn.dtype, tn.shape.numel(), 1.0), tn.shape.clone()),
-            };
+            let g = output_gradients.and_then(|og| og[i].clone()).unwrap_or_else(|| ones_for(&self.engine, tn));
             seeds.push((tn.entity(), g));
         }
         let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();

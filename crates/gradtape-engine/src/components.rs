@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bevy_ecs::entity::EntityHashSet;
 use bevy_ecs::prelude::*;
-use gradtape_core::{DType, HostData, Shape};
+use gradtape_core::HostData;
 use smallvec::SmallVec;
 
 use crate::node::Node;
@@ -12,24 +12,70 @@ use crate::op::OpKind;
 
 /// A tensor's dimensions.
 #[derive(Component, Clone, Debug)]
-pub struct Dims(pub Shape);
+pub struct Shape(pub gradtape_core::Shape);
 
 /// A tensor's element type.
 #[derive(Component, Clone, Copy, Debug)]
-pub struct ElemType(pub DType);
+pub struct DType(pub gradtape_core::DType);
 
-/// A computed value. Shared (`Arc`) so that views such as reshape and
-/// variable reads cost no copy. Sparse-set storage: it arrives after the
-/// entity is spawned, and a sparse insert moves no table row.
-#[derive(Component, Clone, Debug)]
-#[component(storage = "SparseSet")]
-pub struct Storage(pub Arc<HostData>);
+/// A tensor's value through its life: pending, then on the host or a
+/// device, or failed. One component whose variant changes, so that no state
+/// change inserts or removes a component (which would move the entity's row
+/// to another archetype).
+#[derive(Component, Debug)]
+pub enum Storage {
+    /// Queued until the next flush: the op that computes it.
+    Pending(Pending),
+    /// No value: taken by this flush's plan and not computed yet, or lost
+    /// with a failed device (reading it is the engine's device fault).
+    Empty,
+    /// On the host. Shared (`Arc`) so that views such as reshape and
+    /// variable reads cost no copy.
+    Host(Arc<HostData>),
+    /// On the Vulkan device; `host` caches its download once read.
+    #[cfg(feature = "vulkan")]
+    Device {
+        /// The device buffer.
+        buf: gradtape_vulkan::DeviceBuffer,
+        /// The value downloaded, once the host has read it.
+        host: Option<Arc<HostData>>,
+    },
+    /// Could not be made (the device ran out of memory for it); reading it,
+    /// or anything computed from it, is this error.
+    Failed(gradtape_core::Error),
+}
+
+impl Storage {
+    /// The value on the host, if it is there.
+    pub fn host(&self) -> Option<&Arc<HostData>> {
+        match self {
+            Storage::Host(h) => Some(h),
+            #[cfg(feature = "vulkan")]
+            Storage::Device { host, .. } => host.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The error of a value that could not be made.
+    pub fn failed(&self) -> Option<&gradtape_core::Error> {
+        match self {
+            Storage::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The device buffer holding the value, if it is on the device.
+    #[cfg(feature = "vulkan")]
+    pub fn device(&self) -> Option<&gradtape_vulkan::DeviceBuffer> {
+        match self {
+            Storage::Device { buf, .. } => Some(buf),
+            _ => None,
+        }
+    }
+}
 
 /// An op whose output is this entity, queued until the next flush.
-/// Sparse-set storage: it is removed at the flush, and that should not move
-/// the entity's row.
-#[derive(Component)]
-#[component(storage = "SparseSet")]
+#[derive(Debug)]
 pub struct Pending {
     /// The op that computes this entity.
     pub kind: OpKind,
@@ -105,12 +151,6 @@ pub struct TapeEntry {
     /// Its output.
     pub output: Node,
 }
-
-/// An op whose value could not be made (the device ran out of memory for
-/// it); reading it, or anything computed from it, is this error.
-#[derive(Component, Clone, Debug)]
-#[component(storage = "SparseSet")]
-pub struct Failed(pub gradtape_core::Error);
 
 /// The first device failure of this engine (a lost device, or memory it
 /// could not get mid-flush). Values that existed only on the device are

@@ -11,7 +11,9 @@ impl Engine {
     pub fn constant(&self, value: impl IntoLiteral) -> Result<Tensor> {
         let lit = value.into_literal()?;
         let dt = lit.inferred_dtype();
-        Ok(Tensor::from_data(self, lit.to_data(dt)?, lit.shape))
+        // Python literals make a weak tensor under 'all'/'safe' (not a list holding a tensor).
+        let weak = self.literals_are_weak() && lit.tensor.is_none();
+        Ok(Tensor::from_data(self, lit.to_data(dt)?, lit.shape).with_weak(weak))
     }
 
     /// `tf.constant(value, dtype=dtype)`.

@@ -394,3 +394,74 @@ impl Tensor {
         self.split(&vec![(d / num) as i64; num], axis)
     }
 }
+
+/// One position of an extended index expression (`x[..., tf.newaxis, 1:3]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ix {
+    /// `x[i]`: one position, the axis dropped.
+    At(i64),
+    /// `x[start:stop:step]`.
+    Range(Option<i64>, Option<i64>, i64),
+    /// `tf.newaxis`: a new axis of size 1.
+    NewAxis,
+    /// `...`: as many full axes as the other positions leave.
+    Ellipsis,
+}
+
+impl Tensor {
+    /// `self[items]` with `tf.newaxis` and `...` as well as integers and
+    /// slices, as TF's strided slice takes them.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([[1, 2, 3], [4, 5, 6]])?;
+    /// assert_eq!(x.index_ext(&[Ix::Ellipsis, Ix::NewAxis])?.dims(), &[2, 3, 1]);
+    /// let y = x.index_ext(&[Ix::NewAxis, Ix::Ellipsis, Ix::Range(None, None, -1)])?;
+    /// assert_eq!((y.dims(), y.to_vec::<i32>()?), (&[1, 2, 3][..], vec![3, 2, 1, 6, 5, 4]));
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn index_ext(&self, items: &[Ix]) -> Result<Tensor> {
+        if items.iter().filter(|i| **i == Ix::Ellipsis).count() > 1 {
+            return Err(Error::InvalidArgument("Multiple ellipses in slice spec not allowed [Op:StridedSlice]".into()));
+        }
+        let used = items.iter().filter(|i| matches!(i, Ix::At(_) | Ix::Range(..))).count();
+        let fill = self.rank().saturating_sub(used);
+        let mut expanded: Vec<Ix> = Vec::with_capacity(items.len() + fill);
+        for &it in items {
+            if it == Ix::Ellipsis {
+                expanded.extend(std::iter::repeat_n(Ix::Range(None, None, 1), fill));
+            } else {
+                expanded.push(it);
+            }
+        }
+        if !items.contains(&Ix::Ellipsis) {
+            expanded.extend(std::iter::repeat_n(Ix::Range(None, None, 1), fill));
+        }
+        let plain: Vec<Idx> = expanded
+            .iter()
+            .filter_map(|i| match *i {
+                Ix::At(k) => Some(Idx::At(k)),
+                Ix::Range(a, b, s) => Some(Idx::Range(a, b, s)),
+                _ => None,
+            })
+            .collect();
+        let y = self.index(&plain)?;
+        if !expanded.contains(&Ix::NewAxis) {
+            return Ok(y);
+        }
+        // y's dims in order, with a 1 wherever a new axis stood.
+        let mut dims = Vec::with_capacity(expanded.len());
+        let mut k = 0;
+        for i in &expanded {
+            match i {
+                Ix::NewAxis => dims.push(1i64),
+                Ix::Range(..) => {
+                    dims.push(y.dims()[k] as i64);
+                    k += 1;
+                }
+                _ => {}
+            }
+        }
+        y.reshape(dims.as_slice())
+    }
+}

@@ -36,10 +36,27 @@ fn axis_of(x: &Tensor, axis: i64, op: &str) -> Result<i64> {
     Ok(if axis < 0 { axis + r } else { axis })
 }
 
-/// `tf.nn.softmax(logits, axis)`: `exp(x - max) * (1 / sum)`, as TF's kernel.
+/// `tf.nn.softmax(logits, axis)`: `exp(x - max) * (1 / sum)`, as TF's kernel,
+/// with TF's gradient `(g - Σ g·s) · s` (so `sum(softmax)` has exactly zero
+/// gradient). The rule recomputes `s` from the logits with recorded ops, so
+/// higher derivatives are right too.
 pub fn softmax(logits: &Tensor, axis: i64) -> Result<Tensor> {
     float_only(logits, "Softmax")?;
     let a = axis_of(logits, axis, "Softmax")?;
+    let x = logits.clone();
+    crate::autodiff::custom_gradient(&[logits.clone()], move |xs| {
+        let y = softmax_raw(&xs[0], a)?;
+        let rule: crate::autodiff::GradFn = Box::new(move |g| {
+            let s = softmax_raw(&x, a)?;
+            // `g` may carry a jacobian's leading batch dims: reduce along the same axis from the end.
+            let ax = a - x.rank() as i64;
+            Ok(vec![Some(g.sub(&g.mul(&s)?.reduce_sum_with(ax, true)?)?.mul(&s)?)])
+        });
+        Ok((y, rule))
+    })
+}
+
+fn softmax_raw(logits: &Tensor, a: i64) -> Result<Tensor> {
     let m = logits.reduce_max_with(a, true)?.stop_gradient()?;
     let e = logits.sub(&m)?.exp()?;
     e.mul(&e.reduce_sum_with(a, true)?.ones_like().div(&e.reduce_sum_with(a, true)?)?)

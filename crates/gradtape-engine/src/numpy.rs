@@ -44,21 +44,119 @@ impl PromotionMode {
     }
 }
 
+/// The bit of the engine's NumPy setting that holds `prefer_float32`.
+const PREFER_F32: u8 = 0x10;
+
 impl Engine {
     /// Turns NumPy behaviour on (or off, with `PromotionMode::Off`) for this engine.
     pub fn enable_numpy_behavior(&self, mode: PromotionMode) {
-        self.0.numpy.store(mode as u8, Ordering::Relaxed);
+        self.enable_numpy_behavior_with(false, mode)
+    }
+
+    /// `experimental_enable_numpy_behavior(prefer_float32, dtype_conversion_mode)`:
+    /// with `prefer_float32`, a Python float in 'legacy' mode is a float32
+    /// scalar rather than NumPy's float64 (`bool + 1.5` is float32; `int32 +
+    /// 1.5` is still float64, NumPy's `result_type(int32, float32)`).
+    ///
+    /// ```
+    /// # use gradtape_engine::{Engine, PromotionMode};
+    /// let e = Engine::cpu();
+    /// e.enable_numpy_behavior_with(true, PromotionMode::Legacy);
+    /// assert_eq!((&e.constant([true])? + 1.5)?.dtype(), gradtape_core::DType::F32);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn enable_numpy_behavior_with(&self, prefer_float32: bool, mode: PromotionMode) {
+        if matches!(mode, PromotionMode::All | PromotionMode::Safe) {
+            log::warn!(
+                "UserWarning: enabling the new type promotion must happen at the beginning of the program. Please ensure no TF APIs have been used yet."
+            );
+        }
+        let v = mode as u8 | if prefer_float32 { PREFER_F32 } else { 0 };
+        self.0.numpy.store(v, Ordering::Relaxed);
     }
 
     /// The promotion mode in force.
     pub fn numpy_mode(&self) -> PromotionMode {
-        PromotionMode::from_u8(self.0.numpy.load(Ordering::Relaxed))
+        PromotionMode::from_u8(self.0.numpy.load(Ordering::Relaxed) & !PREFER_F32)
+    }
+
+    /// Whether `prefer_float32` was asked for.
+    pub fn numpy_prefers_float32(&self) -> bool {
+        self.0.numpy.load(Ordering::Relaxed) & PREFER_F32 != 0
+    }
+
+    /// Whether a value made from Python literals is weak: under 'all' and 'safe'.
+    pub(crate) fn literals_are_weak(&self) -> bool {
+        matches!(self.numpy_mode(), PromotionMode::All | PromotionMode::Safe)
     }
 }
 
 /// `experimental_enable_numpy_behavior(dtype_conversion_mode=mode)` on the default engine.
 pub fn enable_numpy_behavior(mode: PromotionMode) {
     Engine::default_engine().enable_numpy_behavior(mode)
+}
+
+/// `experimental_enable_numpy_behavior(prefer_float32, dtype_conversion_mode)` on the default engine.
+pub fn enable_numpy_behavior_with(prefer_float32: bool, mode: PromotionMode) {
+    Engine::default_engine().enable_numpy_behavior_with(prefer_float32, mode)
+}
+
+/// A dtype with TF's weak flag, as `flexible_dtypes.py` pairs them.
+pub type Flexible = (DType, bool);
+
+/// `flexible_dtypes.result_type` of two operands, left to right: the
+/// `_BINARY_DTYPE_RES_HALF` lattice restricted to gradtape's dtypes (Python
+/// ints are weak int32, Python floats weak float32). In 'safe' mode the
+/// entries TF tags `PromoMode.ALL` are TF's TypeError (no `[Op:...]`: Python
+/// raises it before any op).
+pub fn promote_flexible(mode: PromotionMode, a: Flexible, b: Flexible) -> Result<Flexible> {
+    use DType::*;
+    // The lattice's order of its keys; the half table holds pairs x <= y.
+    let rank = |(d, w): Flexible| match (d, w) {
+        (Bool, _) => 0,
+        (I32, false) => 1,
+        (I64, false) => 2,
+        (F32, false) => 3,
+        (F64, false) => 4,
+        (I32, true) => 5,
+        (I64, true) => 6,
+        (F32, true) => 7,
+        (F64, true) => 8,
+    };
+    let (x, y) = if rank(a) <= rank(b) { (a, b) } else { (b, a) };
+    let s = |d: DType, w: bool| ((d, w), false);
+    let all = |d: DType, w: bool| ((d, w), true);
+    let (res, only_all) = match (x, y) {
+        ((Bool, _), y) => s(y.0, y.1),
+        ((I32, false), (I32, false)) => s(I32, false),
+        ((I32, false), (I64, false)) => s(I64, false),
+        ((I32, false), (F32, false)) => all(F32, false),
+        ((I32, false), (F64, false)) => s(F64, false),
+        ((I32, false), (I32 | I64, true)) => s(I32, false),
+        ((I32, false), (F32, true)) => all(F64, true),
+        ((I32, false), (F64, true)) => s(F64, true),
+        ((I64, false), (I64, false)) => s(I64, false),
+        ((I64, false), (F32, false)) => all(F32, false),
+        ((I64, false), (F64, false)) => all(F64, false),
+        ((I64, false), (I32 | I64, true)) => s(I64, false),
+        ((I64, false), (F32 | F64, true)) => all(F64, true),
+        ((F32, false), (F64, false)) => s(F64, false),
+        ((F32, false), _) => s(F32, false),
+        ((F64, false), _) => s(F64, false),
+        // Two weak operands: the wider kind, still weak.
+        ((_, true), (yd, true)) => s(yd, true),
+        _ => unreachable!("internal: the lattice's pairs are ordered"),
+    };
+    if only_all && mode == PromotionMode::Safe {
+        let show = |(d, w): Flexible| format!("(<dtype: '{d}'>, weak={})", if w { "True" } else { "False" });
+        return Err(Error::Type(format!(
+            "In promotion mode {}, implicit dtype promotion between {} and {} is disallowed. You need to explicitly specify the dtype in your op, or relax your dtype promotion rules (such as from SAFE mode to ALL mode).",
+            mode.tf_name(),
+            show(a),
+            show(b)
+        )));
+    }
+    Ok(res)
 }
 
 /// TF raises this from `Tensor.__getattr__` for a NumPy method used while
@@ -147,6 +245,25 @@ pub fn promote(mode: PromotionMode, a: DType, b: DType) -> Result<Option<DType>>
 mod tests {
     use super::*;
     use DType::*;
+
+    /// flexible_dtypes.py's lattice with weak operands (SEMANTICS_2.md section 9).
+    #[test]
+    fn weak_lattice() {
+        let f = |a, b| promote_flexible(PromotionMode::All, a, b).unwrap();
+        assert_eq!(f((I32, true), (I64, false)), (I64, false));
+        assert_eq!(f((F32, true), (F64, false)), (F64, false));
+        assert_eq!(f((F32, true), (I32, false)), (F64, true));
+        assert_eq!(f((I32, false), (F32, true)), (F64, true));
+        assert_eq!(f((F32, false), (I32, true)), (F32, false));
+        assert_eq!(f((I32, true), (F32, false)), (F32, false));
+        assert_eq!(f((I32, true), (F32, true)), (F32, true));
+        assert_eq!(f((Bool, false), (I32, true)), (I32, true));
+        assert_eq!(f((I32, false), (F32, false)), (F32, false));
+        let e = promote_flexible(PromotionMode::Safe, (I32, false), (F32, true)).unwrap_err();
+        assert_eq!(e.to_string(), "TypeError: In promotion mode PromoMode.SAFE, implicit dtype promotion between (<dtype: 'int32'>, weak=False) and (<dtype: 'float32'>, weak=True) is disallowed. You need to explicitly specify the dtype in your op, or relax your dtype promotion rules (such as from SAFE mode to ALL mode).");
+        assert!(promote_flexible(PromotionMode::Safe, (I32, true), (F32, false)).is_ok());
+        assert!(promote_flexible(PromotionMode::Safe, (I64, false), (F64, true)).is_err());
+    }
 
     /// SEMANTICS.md section 6, tensor ⊕ tensor.
     #[test]

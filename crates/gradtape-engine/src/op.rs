@@ -36,7 +36,7 @@ pub enum OpKind {
         /// Whether the second operand's last two axes are swapped.
         transpose_b: bool,
     },
-    /// Same elements, new shape (the output entity's `Dims`).
+    /// Same elements, new shape (the output entity's `Shape`).
     Reshape,
     /// A permutation of the axes.
     Transpose(SmallVec<[usize; 4]>),

@@ -9,13 +9,12 @@ use std::sync::Arc;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 
-use crate::components::{Dims, ElemType, Pending, PendingQueue, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
+use crate::components::{DType, Pending, PendingQueue, Shape, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
 use crate::node::DropQueue;
 use crate::backend::cpu::CpuBackend;
 use crate::backend::{dispatch_system, Op, Planned};
 use crate::pool::BufferPool;
 use crate::queue::{OpQueue, Record};
-use gradtape_core::HostData;
 
 /// Turns queued records into entities, each spawned once with all its
 /// components (no later insert moves its row): ops pending, host values
@@ -28,7 +27,7 @@ pub fn materialize(world: &mut World, records: Vec<Record>) {
     for r in records {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
-                let base = (Dims(shape), ElemType(dtype), Pending { kind, inputs });
+                let base = (Shape(shape), DType(dtype), Storage::Pending(Pending { kind, inputs }));
                 let spawned = if watched.is_empty() {
                     world.spawn_at(e, base).is_ok()
                 } else {
@@ -38,7 +37,7 @@ pub fn materialize(world: &mut World, records: Vec<Record>) {
                 pending.push(e);
             }
             Record::Value { e, data, shape, watched } => {
-                let base = (Dims(shape), ElemType(data.dtype()), Storage(data));
+                let base = (Shape(shape), DType(data.dtype()), Storage::Host(data));
                 let spawned = if watched.is_empty() {
                     world.spawn_at(e, base).is_ok()
                 } else {
@@ -73,8 +72,10 @@ pub fn plan_system(world: &mut World) {
     let mut ops = Vec::with_capacity(queue.len());
     for e in queue {
         let Ok(mut ent) = world.get_entity_mut(e) else { continue };
-        let Some(p) = ent.take::<Pending>() else { continue };
-        let (Some(d), Some(t)) = (ent.get::<Dims>(), ent.get::<ElemType>()) else { continue };
+        // The op moves out of its `Storage`; the entity keeps its row.
+        let Some(mut st) = ent.get_mut::<Storage>() else { continue };
+        let Storage::Pending(p) = std::mem::replace(&mut *st, Storage::Empty) else { continue };
+        let (Some(d), Some(t)) = (ent.get::<Shape>(), ent.get::<DType>()) else { continue };
         ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape: d.0.clone(), dtype: t.0 });
     }
     world.get_resource_or_init::<Planned>().0.extend(ops);
@@ -132,12 +133,6 @@ pub fn flush_schedule() -> Schedule {
     s
 }
 
-/// A shared empty buffer, swapped into a dying entity's `Storage`.
-fn empty_storage() -> Arc<HostData> {
-    static EMPTY: std::sync::OnceLock<Arc<HostData>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(|| Arc::new(HostData::F32(Vec::new()))).clone()
-}
-
 /// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
 #[derive(Resource, Clone)]
 pub struct Drops(pub Arc<DropQueue>);
@@ -178,9 +173,9 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
             }
             // A buffer only this entity held goes back to the pool.
             // Swapped out in place: taking the component would move the row.
-            let worth = world.get::<Storage>(e).is_some_and(|s| BufferPool::worth_pooling(&s.0));
-            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut s.0, empty_storage()))).flatten();
-            if let Some(data) = taken {
+            let worth = world.get::<Storage>(e).is_some_and(|s| matches!(s, Storage::Host(h) if BufferPool::worth_pooling(h)));
+            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut *s, Storage::Empty))).flatten();
+            if let Some(Storage::Host(data)) = taken {
                 if let Ok(data) = Arc::try_unwrap(data) {
                     if let Some(mut pool) = world.get_resource_mut::<BufferPool>() {
                         pool.give(data);

@@ -369,6 +369,16 @@ impl GradientTape {
     /// Takes what a gradient call needs; a non-persistent tape stops
     /// recording and is consumed by it. `message` is the consumed-tape error.
     pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, true)
+    }
+
+    /// The entries, leaving even a non-persistent tape as it is (a dry run
+    /// that must not change state if it fails).
+    pub(crate) fn peek_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, false)
+    }
+
+    fn snapshot_for_gradient(&self, message: &str, consume: bool) -> Result<Vec<EntrySnapshot>> {
         let e = self.entity();
         let mut w = self.engine.lock();
         self.engine.materialize_locked(&mut w);
@@ -382,7 +392,7 @@ impl GradientTape {
             .filter_map(|&en| w.get::<TapeEntry>(en))
             .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
             .collect();
-        if !self.persistent {
+        if consume && !self.persistent {
             let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
             t.consumed = true;
             t.recording = false;

@@ -7,7 +7,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Element, Error, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use crate::components::{DeviceFault, Failed, Storage};
+use crate::components::{DeviceFault, Storage};
 use crate::engine::Engine;
 use crate::node::{Node, Token};
 use crate::op::OpKind;
@@ -21,6 +21,10 @@ use crate::tape;
 pub struct Tensor {
     pub(crate) node: Node,
     pub(crate) engine: Engine,
+    /// TF's weak type (`EagerWeakTensor`): set on Python-literal values under
+    /// NumPy behaviour's 'all'/'safe' modes and carried by the promotion
+    /// lattice (numpy.rs); a property of this handle, not of the entity.
+    pub(crate) weak: bool,
 }
 
 impl Tensor {
@@ -47,6 +51,28 @@ impl Tensor {
     /// The element type (`tensor.dtype`).
     pub fn dtype(&self) -> DType {
         self.node.dtype
+    }
+
+    /// Whether TF would make this an `EagerWeakTensor` (see [`crate::numpy`]).
+    ///
+    /// ```
+    /// # use gradtape_engine::{Engine, PromotionMode};
+    /// let e = Engine::cpu();
+    /// e.enable_numpy_behavior(PromotionMode::All);
+    /// let x = e.constant(1.5)?;
+    /// assert!(x.is_weak());
+    /// assert_eq!(x.to_string(), "<tf.Tensor: shape=(), dtype=float32, numpy=1.5, weak=True>");
+    /// assert!(!e.constant_with(1.5, gradtape_core::DType::F32)?.is_weak());
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn is_weak(&self) -> bool {
+        self.weak
+    }
+
+    /// This handle with TF's weak flag set to `weak`.
+    pub(crate) fn with_weak(mut self, weak: bool) -> Tensor {
+        self.weak = weak;
+        self
     }
 
     /// The engine whose world holds it.
@@ -83,11 +109,11 @@ impl Tensor {
 
     pub(crate) fn wrap(engine: &Engine, e: Entity, shape: Shape, dtype: DType) -> Tensor {
         let tok = Token::new(e, engine.id(), engine.0.drops.clone());
-        Tensor { node: Node { tok, shape, dtype }, engine: engine.clone() }
+        Tensor { node: Node { tok, shape, dtype }, engine: engine.clone(), weak: false }
     }
 
     pub(crate) fn from_node(engine: &Engine, node: Node) -> Tensor {
-        Tensor { node, engine: engine.clone() }
+        Tensor { node, engine: engine.clone(), weak: false }
     }
 
     /// Queues `kind` on `inputs` (already validated) with the given output
@@ -126,15 +152,15 @@ impl Tensor {
     /// The value on the host, or the device failure that lost it.
     pub fn try_data(&self) -> Result<Arc<HostData>> {
         let mut w = self.engine.lock();
-        // Not spawned yet (still queued) reads as no `Storage`.
-        if w.get::<Storage>(self.id()).is_none() {
+        // Not spawned yet (still queued) reads as no value.
+        if w.get::<Storage>(self.id()).and_then(|s| s.host()).is_none() {
             self.engine.flush_locked(&mut w);
             crate::vulkan::ensure_host(&mut w, self.id());
         }
         match w.get::<Storage>(self.id()) {
-            Some(s) => Ok(s.0.clone()),
-            None if w.get::<Failed>(self.id()).is_some() => Err(w.get::<Failed>(self.id()).map(|f| f.0.clone()).expect("internal: checked")),
-            None => Err(w
+            Some(Storage::Failed(e)) => Err(e.clone()),
+            Some(s) if s.host().is_some() => Ok(s.host().expect("internal: checked").clone()),
+            _ => Err(w
                 .get_resource::<DeviceFault>()
                 .and_then(|f| f.0.clone())
                 .unwrap_or_else(|| Error::Device("internal: a flushed tensor has no value".into()))),
@@ -190,6 +216,7 @@ impl fmt::Display for Tensor {
             return f.write_str(&self.str());
         }
         match self.try_data() {
+            Ok(d) if self.weak => f.write_str(&format::weak_tensor_repr(&d, self.shape())),
             Ok(d) => f.write_str(&format::tensor_repr(&d, self.shape())),
             // Display cannot fail with our error; it shows it instead of a value.
             Err(e) => write!(f, "<tf.Tensor: shape={}, dtype={}, unavailable: {e}>", self.shape().tuple(), self.dtype()),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bevy_ecs::prelude::*;
 use gradtape_core::{format, DType, Error, HostData, Result, Shape};
 
-use crate::components::{Dims, ElemType, Storage, Trainable, VariableTag};
+use crate::components::{self, Storage, Trainable, VariableTag};
 use crate::literal::IntoLiteral;
 use crate::node::Node;
 use crate::ops::binary::{self, BinaryOp};
@@ -119,7 +119,7 @@ impl Variable {
         let engine = t.engine.clone();
         let mut w = engine.lock();
         let tag = VariableTag { name: format!("{name}:0"), seq: NEXT_VARIABLE.fetch_add(1, Ordering::Relaxed) };
-        let mut ent = w.spawn((Dims(t.shape().clone()), ElemType(t.dtype()), Storage(data), tag));
+        let mut ent = w.spawn((components::Shape(t.shape().clone()), components::DType(t.dtype()), Storage::Host(data), tag));
         if trainable {
             ent.insert(Trainable);
         }
@@ -160,13 +160,13 @@ impl Variable {
     }
 
     pub(crate) fn storage(&self) -> Arc<HostData> {
-        self.engine.lock().get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone()
+        self.engine.lock().get::<Storage>(self.id()).and_then(Storage::host).expect("internal: a variable always has a value").clone()
     }
 
     /// Reads the current value into a tensor; active tapes watch the read.
     pub fn read(&self) -> Tensor {
         let mut w = self.engine.lock();
-        let data = w.get::<Storage>(self.id()).expect("internal: a variable always has a value").0.clone();
+        let data = w.get::<Storage>(self.id()).and_then(Storage::host).expect("internal: a variable always has a value").clone();
         let e = self.engine.alloc();
         let out = Tensor::wrap(&self.engine, e, self.shape().clone(), self.dtype());
         let (mut watched, mut entries) = (smallvec::SmallVec::new(), smallvec::SmallVec::new());
@@ -188,7 +188,7 @@ impl Variable {
 
     fn set(&self, data: Arc<HostData>) {
         let mut w = self.engine.lock();
-        w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value").0 = data;
+        *w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value") = Storage::Host(data);
     }
 
     fn checked_value(&self, value: impl AssignValue) -> Result<Tensor> {
@@ -217,9 +217,10 @@ impl Variable {
     fn update(&self, op: BinaryOp, value: impl AssignValue) -> Result<UnreadVariable<'_>> {
         let t = self.checked_value(value)?;
         if self.dtype() == DType::Bool {
-            // TF has no bool kernel for these (its NotFoundError; the text is TF's).
+            // TF has no bool kernel for these: its NotFoundError, whose first
+            // line this is (TF goes on to list the kernels its build registered).
             let name = if op == BinaryOp::Add { "AssignAddVariableOp" } else { "AssignSubVariableOp" };
-            return Err(Error::InvalidArgument(format!(
+            return Err(Error::NotFound(format!(
                 "Could not find device for node: {{{{node {name}}}}} = {name}[dtype=DT_BOOL] [Op:{name}]"
             )));
         }

@@ -213,8 +213,9 @@ fn mismatches_err_on_every_rank() -> Outcome {
     let odd = r == n - 1;
     let dims: &[usize] = if odd { &[3, 2] } else { &[2, 3] };
     let x = e.zeros(dims, DType::F32).map_err(e2s)?;
-    let shapes = [&format!("rank 0 sent a tensor of shape [2, 3]"), &format!("rank {} sent a tensor of shape [3, 2]", n - 1)];
-    expect_mismatch("shapes", hvd::allreduce(&x, ReduceOp::Sum), &["Mismatched allreduce tensor shapes", shapes[0], shapes[1]])?;
+    let odd_shape = format!("rank {} sent a tensor of shape [3, 2]", n - 1);
+    let needles = ["Mismatched allreduce tensor shapes", "rank 0 sent a tensor of shape [2, 3]", &odd_shape];
+    expect_mismatch("shapes", hvd::allreduce(&x, ReduceOp::Sum), &needles)?;
     let y = e.zeros(&[4], if odd { DType::F64 } else { DType::F32 }).map_err(e2s)?;
     expect_mismatch("dtypes", hvd::allreduce(&y, ReduceOp::Sum), &["type float32", "type float64"])?;
     let z = e.zeros(&[4], DType::F32).map_err(e2s)?;

@@ -122,7 +122,8 @@ fn equivalence(dt: DType) -> Outcome {
         if steps == 1 || steps == 100 {
             let d = rel_diff(&dist.values(), &single.values());
             let tol = if steps == 1 { tol1 } else { tol100 };
-            if !(d <= tol) {
+            // NaN fails too.
+            if d.is_nan() || d > tol {
                 return Err(format!("{dt} after {steps} steps: relative difference {d:.3e} > {tol:.1e}"));
             }
             notes.push(format!("{steps} step(s): {d:.1e} (tol {tol:.1e})"));

@@ -8,7 +8,7 @@ use gradtape_core::Shape;
 use smallvec::SmallVec;
 
 use super::{Backend, Op};
-use crate::components::{Failed, Stats, Storage};
+use crate::components::{Stats, Storage};
 use crate::op;
 use crate::pool::BufferPool;
 
@@ -52,16 +52,23 @@ pub(crate) fn run_on_host(world: &mut World, op: &Op, pool: &mut BufferPool) -> 
     let Some(inputs) = op
         .inputs
         .iter()
-        .map(|n| world.get::<Storage>(n.entity()).map(|s| (s.0.clone(), &n.shape)))
+        .map(|n| world.get::<Storage>(n.entity()).and_then(|s| s.host()).map(|h| (h.clone(), &n.shape)))
         .collect::<Option<SmallVec<[(Arc<_>, &Shape); 2]>>>()
     else {
-        if let Some(f) = op.inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
-            world.entity_mut(op.e).insert(f);
+        if let Some(f) = op.inputs.iter().find_map(|n| world.get::<Storage>(n.entity()).and_then(|s| s.failed()).cloned()) {
+            set(world, op.e, Storage::Failed(f));
         }
         return false;
     };
     let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype, pool);
     drop(inputs);
-    world.entity_mut(op.e).insert(Storage(out));
+    set(world, op.e, Storage::Host(out));
     true
+}
+
+/// Sets entity `e`'s value: a field write, no archetype move.
+pub(crate) fn set(world: &mut World, e: Entity, value: Storage) {
+    if let Some(mut s) = world.get_mut::<Storage>(e) {
+        *s = value;
+    }
 }

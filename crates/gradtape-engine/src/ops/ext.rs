@@ -60,6 +60,8 @@ pub enum ExtOp {
         /// How duplicates combine.
         how: Combine,
     },
+    /// `tf.custom_gradient`: the last input's value, with the user's rule.
+    Custom(crate::autodiff::CustomGrad),
 }
 
 impl ExtOp {
@@ -75,6 +77,7 @@ impl ExtOp {
             ExtOp::ScatterAddLast { .. } => "TensorScatterAdd",
             ExtOp::Take { .. } => "GatherV2",
             ExtOp::Put { .. } => "ScatterNd",
+            ExtOp::Custom(_) => "IdentityN",
         }
     }
 }
@@ -97,6 +100,7 @@ pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape,
         ExtOp::ScatterAddLast { n } => topk::scatter_add_last_cpu(d(0), d(1), *n, out, dtype),
         ExtOp::Take { offsets } => take::take_cpu(d(0), offsets),
         ExtOp::Put { offsets, how } => take::put_cpu(d(0), offsets, out.numel(), *how),
+        ExtOp::Custom(_) => (*inputs[inputs.len() - 1].0).clone(),
     }
 }
 
@@ -120,5 +124,6 @@ pub(crate) fn grad(
         ExtOp::ScatterAddLast { .. } => topk::scatter_add_last_grad(&inputs[1], g, batch),
         ExtOp::Take { offsets } => take::take_grad(offsets, &inputs[0], g, batch),
         ExtOp::Put { offsets, how } => take::put_grad(offsets, *how, &inputs[0], g, batch),
+        ExtOp::Custom(c) => crate::autodiff::custom_grad(c, inputs, g, batch),
     }
 }

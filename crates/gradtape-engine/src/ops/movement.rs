@@ -261,15 +261,23 @@ impl Tensor {
                 perm.len()
             )));
         }
+        // TF's TransposeOp: a negative entry counts from the end once; an
+        // entry still outside [0, r) is reported as normalised, then the
+        // first axis no entry names, with the normalised permutation.
         let mut p: SmallVec<[usize; 4]> = SmallVec::new();
         for &a in perm {
             let a2 = if a < 0 { a + r as i64 } else { a };
-            if !(0..r as i64).contains(&a2) || p.contains(&(a2 as usize)) {
-                return Err(Error::InvalidArgument(format!(
-                    "{a} is out of range [0 .. {r}) or repeated in the permutation [Op:Transpose]"
-                )));
+            if !(0..r as i64).contains(&a2) {
+                return Err(Error::InvalidArgument(format!("{a2} is out of range [0 .. {r}) [Op:Transpose]")));
             }
             p.push(a2 as usize);
+        }
+        if let Some(missing) = (0..r).find(|i| !p.contains(i)) {
+            let list: Vec<String> = p.iter().map(|d| d.to_string()).collect();
+            return Err(Error::InvalidArgument(format!(
+                "{missing} is missing from {{{}}}. [Op:Transpose]",
+                list.join(",")
+            )));
         }
         self.transpose_perm(&p)
     }
@@ -288,12 +296,33 @@ impl Tensor {
         if &target == self.shape() {
             return Ok(self.clone());
         }
-        if gradtape_core::broadcast_shapes(self.shape(), &target).as_ref() != Some(&target) {
+        // TF's BroadcastToOp checks in this order; an empty output is
+        // returned before the shapes are compared at all.
+        if self.rank() > target.rank() {
             return Err(Error::InvalidArgument(format!(
-                "Unable to broadcast tensor of shape {} to tensor of shape {} [Op:BroadcastTo]",
-                self.shape().bracketed(),
-                target.bracketed()
+                "Rank of input ({}) must be no greater than rank of output shape ({}). [Op:BroadcastTo]",
+                self.rank(),
+                target.rank()
             )));
+        }
+        if !target.dims().contains(&0) {
+            match gradtape_core::broadcast_shapes(self.shape(), &target) {
+                None => {
+                    return Err(Error::InvalidArgument(format!(
+                        "Incompatible shapes: {} vs. {} [Op:BroadcastTo]",
+                        self.shape().bracketed(),
+                        target.bracketed()
+                    )))
+                }
+                Some(s) if s != target => {
+                    return Err(Error::InvalidArgument(format!(
+                        "Unable to broadcast tensor of shape {} to tensor of shape {} [Op:BroadcastTo]",
+                        self.shape().bracketed(),
+                        target.bracketed()
+                    )))
+                }
+                Some(_) => {}
+            }
         }
         Tensor::op(OpKind::BroadcastTo, &[self], target, self.dtype())
     }

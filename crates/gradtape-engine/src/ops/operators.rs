@@ -72,7 +72,7 @@ fn py_float(f: f64) -> String {
 
 /// Turns a literal into a tensor beside `t`, as TF's operator overloads do.
 /// `literal_first` is Python's reflected form (`2.5 + t`).
-fn literal_tensor(t: &Tensor, lit: &Operand, literal_first: bool, op: BinaryOp) -> Result<Tensor> {
+fn literal_tensor(t: &Tensor, lit: &Operand, literal_first: bool) -> Result<Tensor> {
     let e = t.engine();
     let mode = e.numpy_mode();
     let dt = t.dtype();
@@ -88,27 +88,64 @@ fn literal_tensor(t: &Tensor, lit: &Operand, literal_first: bool, op: BinaryOp) 
             // `t + 2.5`: the literal becomes a float32 tensor and the kernel
             // then rejects the mix.
             PromotionMode::Off => e.constant(f),
-            PromotionMode::Legacy | PromotionMode::All => e.constant_with(f, DType::F64),
-            PromotionMode::Safe => Err(Error::Type(format!(
-                "In promotion mode PromoMode.SAFE, implicit dtype promotion between (<dtype: '{}'>, weak=False) and (<dtype: 'float64'>, weak=True) is disallowed. You need to explicitly specify the dtype in your op, or relax your dtype promotion rules (such as from SAFE mode to ALL mode). [Op:{}]",
-                dt,
-                op.name()
-            ))),
+            // NumPy's Python float is float64; `prefer_float32` makes it float32.
+            PromotionMode::Legacy if e.numpy_prefers_float32() => e.constant_with(f, DType::F32),
+            PromotionMode::Legacy => e.constant_with(f, DType::F64),
+            PromotionMode::All | PromotionMode::Safe => unreachable!("internal: apply_flexible handles these modes"),
         },
         Operand::Tensor(_) => unreachable!("internal: called with a literal"),
     }
 }
 
+/// `lhs op rhs` under 'all' and 'safe': `flexible_dtypes.result_type` of the
+/// operands (a Python int is weak int32, a Python float weak float32, a
+/// tensor weak if [`Tensor::is_weak`]), both converted to its dtype, and the
+/// result weak when the lattice says so (comparisons give plain bool).
+fn apply_flexible(op: BinaryOp, lhs: Operand, rhs: Operand, mode: PromotionMode) -> Result<Tensor> {
+    let e = match (&lhs, &rhs) {
+        (Operand::Tensor(t), _) | (_, Operand::Tensor(t)) => t.engine().clone(),
+        _ => return Err(Error::Type("a binary operator needs at least one tensor".into())),
+    };
+    let kind = |o: &Operand| match o {
+        Operand::Tensor(t) => (t.dtype(), t.is_weak()),
+        Operand::Int(i) => (if i32::try_from(*i).is_ok() { DType::I32 } else { DType::I64 }, true),
+        Operand::Float(_) => (DType::F32, true),
+    };
+    let (dt, weak) = crate::numpy::promote_flexible(mode, kind(&lhs), kind(&rhs))?;
+    let make = |o: Operand| match o {
+        Operand::Tensor(t) if t.dtype() == dt => Ok(t.into_owned()),
+        Operand::Tensor(t) => t.cast(dt),
+        Operand::Int(i) => e.constant_with(i, dt),
+        Operand::Float(f) => e.constant_with(f, dt),
+    };
+    let (mut a, mut b) = (make(lhs)?, make(rhs)?);
+    if op == BinaryOp::Div && dt == DType::Bool {
+        return Err(Error::Type("Invalid dtype <dtype: 'bool'> in __truediv__".into()));
+    }
+    if op == BinaryOp::Div && !dt.is_float() {
+        a = a.cast(DType::F64)?;
+        b = b.cast(DType::F64)?;
+    }
+    Ok(binary(op, &a, &b)?.with_weak(weak && !op.is_comparison()))
+}
+
 /// `lhs op rhs` with TF's operator semantics.
 pub fn apply<'a, 'b>(op: BinaryOp, lhs: Operand<'a>, rhs: Operand<'b>) -> Result<Tensor> {
+    let mode = match (&lhs, &rhs) {
+        (Operand::Tensor(t), _) | (_, Operand::Tensor(t)) => t.engine().numpy_mode(),
+        _ => PromotionMode::Off,
+    };
+    if matches!(mode, PromotionMode::All | PromotionMode::Safe) {
+        return apply_flexible(op, lhs, rhs, mode);
+    }
     let (a, b) = match (&lhs, &rhs) {
         (Operand::Tensor(a), Operand::Tensor(b)) => (a.clone().into_owned(), b.clone().into_owned()),
         (Operand::Tensor(a), lit) => {
-            let b = literal_tensor(a, lit, false, op)?;
+            let b = literal_tensor(a, lit, false)?;
             (a.clone().into_owned(), b)
         }
         (lit, Operand::Tensor(b)) => {
-            let a = literal_tensor(b, lit, true, op)?;
+            let a = literal_tensor(b, lit, true)?;
             (a, b.clone().into_owned())
         }
         _ => return Err(Error::Type("a binary operator needs at least one tensor".into())),

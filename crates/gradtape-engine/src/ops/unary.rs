@@ -150,7 +150,8 @@ impl Tensor {
                 dt, op.name()
             )));
         }
-        Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)
+        // TF's weak-tensor unary wrappers keep a weak input weak.
+        Ok(Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)?.with_weak(self.is_weak()))
     }
 
     /// `-x`

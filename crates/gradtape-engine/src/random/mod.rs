@@ -27,6 +27,7 @@ use philox::Philox;
 pub use seeds::{get_seed, set_seed};
 pub use stateful::{normal, shuffle, truncated_normal, uniform, uniform_in};
 
+
 /// A stateless op's seed: two integers (TF's int32 or int64 tensor of shape `[2]`).
 pub trait IntoSeed {
     /// The two seed words, sign-extended to 64 bits, or TF's shape error.
@@ -284,31 +285,35 @@ pub fn stateless_truncated_normal(
 /// `logits` of shape `[batch, num_classes]` (TF's multinomial kernel: one
 /// float64 uniform per sample, searched in the running sum of `exp(logit - max)`).
 pub fn stateless_categorical(logits: &Tensor, num_samples: usize, seed: impl IntoSeed, dtype: DType) -> Result<Tensor> {
-    if logits.rank() != 2 {
-        return Err(Error::InvalidArgument(format!(
-            "logits should be a matrix, got shape {} [Op:StatelessMultinomial]",
-            logits.shape().bracketed()
-        )));
-    }
-    if !logits.dtype().is_float() {
-        return Err(float_only(logits.dtype(), "StatelessMultinomial").unwrap_err());
-    }
-    if !dtype.is_int() {
-        return Err(Error::InvalidArgument(format!(
-            "Value for attr 'output_dtype' of {dtype} is not in the list of allowed values: int32, int64 [Op:StatelessMultinomial]"
-        )));
-    }
-    let (batch, classes) = (logits.dims()[0], logits.dims()[1]);
-    if classes == 0 && batch > 0 && num_samples > 0 {
-        return Err(Error::InvalidArgument(
-            "num_classes should be positive, got 0 [Op:StatelessMultinomial]".into(),
-        ));
-    }
+    check_categorical(logits, num_samples, dtype, "StatelessMultinomial")?;
+    let (batch, _) = (logits.dims()[0], logits.dims()[1]);
     let [s0, s1] = seed.into_seed()?;
+    let out = multinomial(logits, num_samples, Philox::from_stateless_seed(s0, s1))?;
+    let data = HostData::I64(out).cast(dtype);
+    Ok(Tensor::from_data(logits.engine(), data, Shape::new(&[batch, num_samples])))
+}
+
+/// `tf.random.categorical(logits, num_samples, dtype, seed)`: like
+/// [`stateless_categorical`] with the global and op seeds of [`set_seed`].
+pub fn categorical(logits: &Tensor, num_samples: usize, dtype: DType, seed: Option<i64>) -> Result<Tensor> {
+    check_categorical(logits, num_samples, dtype, "Multinomial")?;
+    let batch = logits.dims()[0];
+    let blocks = (batch * num_samples.div_ceil(4) * 4 * 256) as u64;
+    let gen = seeds::kernel_stream("Multinomial", dtype, seed, blocks);
+    let out = multinomial(logits, num_samples, gen)?;
+    let data = HostData::I64(out).cast(dtype);
+    Ok(Tensor::from_data(logits.engine(), data, Shape::new(&[batch, num_samples])))
+}
+
+/// TF's multinomial kernel on one stream (one shard): per row the running
+/// sum of `exp(logit - max)` over finite logits, searched with one float64
+/// uniform per sample.
+fn multinomial(logits: &Tensor, num_samples: usize, gen: Philox) -> Result<Vec<i64>> {
+    let classes = logits.dims()[1];
     let x = logits.try_data()?.to_f64_vec();
-    let mut words = Philox::from_stateless_seed(s0, s1).words();
-    let mut out = Vec::with_capacity(batch * num_samples);
-    for row in x.chunks(classes.max(1)).take(batch) {
+    let mut words = gen.words();
+    let mut out = Vec::with_capacity(logits.dims()[0] * num_samples);
+    for row in x.chunks(classes.max(1)).take(logits.dims()[0]) {
         let max = row.iter().copied().filter(|v| v.is_finite()).fold(f64::MIN, f64::max);
         let mut total = 0.0;
         let cdf: Vec<f64> = row
@@ -325,6 +330,27 @@ pub fn stateless_categorical(logits: &Tensor, num_samples: usize, seed: impl Int
             out.push(cdf.partition_point(|&c| c <= u) as i64);
         }
     }
-    let data = HostData::I64(out).cast(dtype);
-    Ok(Tensor::from_data(logits.engine(), data, Shape::new(&[batch, num_samples])))
+    Ok(out)
+}
+
+fn check_categorical(logits: &Tensor, num_samples: usize, dtype: DType, op: &str) -> Result<()> {
+    if logits.rank() != 2 {
+        return Err(Error::InvalidArgument(format!(
+            "logits should be a matrix, got shape {} [Op:{op}]",
+            logits.shape().bracketed()
+        )));
+    }
+    if !logits.dtype().is_float() {
+        return Err(float_only(logits.dtype(), op).unwrap_err());
+    }
+    if !dtype.is_int() {
+        return Err(Error::InvalidArgument(format!(
+            "Value for attr 'output_dtype' of {dtype} is not in the list of allowed values: int32, int64 [Op:{op}]"
+        )));
+    }
+    let (batch, classes) = (logits.dims()[0], logits.dims()[1]);
+    if classes == 0 && batch > 0 && num_samples > 0 {
+        return Err(Error::InvalidArgument(format!("num_classes should be positive, got 0 [Op:{op}]")));
+    }
+    Ok(())
 }

@@ -10,9 +10,9 @@
 //!   runs on the CPU in program order; if it reads a value still on the
 //!   device, the batch so far is submitted there and the value downloaded
 //!   (the batch is split).
-//! - An op output lives in `DeviceStorage` until the host reads it;
-//!   `Tensor::data` then downloads it once and caches it as `Storage`.
-//! - A host value (`Storage`) read by a device op is uploaded once per
+//! - An op output lives on the device (`Storage::Device`) until the host
+//!   reads it; `Tensor::data` then downloads it once and caches it there.
+//! - A host value (`Storage::Host`) read by a device op is uploaded once per
 //!   buffer: uploads are cached by the identity of the host `Arc`, which
 //!   variable reads share. `Variable::assign*` installs a new `Arc`, so a
 //!   stale upload is never used; cached uploads are dropped once their
@@ -35,7 +35,7 @@ mod plan;
 mod run;
 
 #[cfg(feature = "vulkan")]
-pub use run::{dispatch, ensure_host, DeviceStorage, VulkanBackend};
+pub use run::{dispatch, ensure_host, VulkanBackend};
 
 /// Puts the backend for `device` into `world`; returns the device in words.
 /// `Device::Vulkan` takes any usable Vulkan device (lavapipe included) and

@@ -12,16 +12,11 @@ use smallvec::SmallVec;
 
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
-use crate::backend::cpu::{put_pool, run_on_host, take_pool};
+use crate::backend::cpu::{put_pool, run_on_host, set, take_pool};
 use crate::backend::Backend;
-use crate::components::{DeviceFault, Failed, Stats, Storage};
+use crate::components::{DeviceFault, Stats, Storage};
 use crate::node::Node;
 use crate::op::OpKind;
-
-/// An op output's value on the Vulkan device. Immutable like `Storage`:
-/// an entity's value never changes once computed.
-#[derive(Component, Clone, Debug)]
-pub struct DeviceStorage(pub DeviceBuffer);
 
 /// The Vulkan device of an engine, and its cache of uploaded host buffers.
 #[derive(Resource)]
@@ -129,9 +124,9 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
         if done[i] {
             continue;
         }
-        if let Some(failed) = ops[i].inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
+        if let Some(failed) = failed_input(world, &ops[i]) {
             // What a failed op would have fed stays failed, with its error.
-            world.entity_mut(ops[i].e).insert(failed);
+            set(world, ops[i].e, Storage::Failed(failed));
             done[i] = true;
             continue;
         }
@@ -143,7 +138,7 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
                 // The device is full: this op's value is an error, and the
                 // rest of the flush goes on.
                 Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
-                    world.entity_mut(ops[i].e).insert(Failed(e));
+                    set(world, ops[i].e, Storage::Failed(e));
                 }
                 Err(e) => {
                     debug_fallback(&ops[i], &e);
@@ -156,7 +151,7 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
                     Ok(()) => {}
                     Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
                         for &m in members {
-                            world.entity_mut(ops[m].e).insert(Failed(e.clone()));
+                            set(world, ops[m].e, Storage::Failed(e.clone()));
                         }
                     }
                     Err(e) => {
@@ -176,23 +171,23 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
     f.split()
 }
 
+/// The error of an input whose own op failed.
+fn failed_input(world: &World, op: &Op) -> Option<gradtape_core::Error> {
+    op.inputs.iter().find_map(|n| world.get::<Storage>(n.entity()).and_then(Storage::failed).cloned())
+}
+
 fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
     log::debug!("{} runs on the CPU: {e}", op.kind.name());
 }
 
 /// The device buffer holding `n`'s value, uploading a host value once.
 fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<DeviceBuffer> {
-    if let Some(d) = world.get::<DeviceStorage>(n.entity()) {
-        return Ok(d.0.clone());
-    }
-    if let Some(failed) = world.get::<Failed>(n.entity()) {
-        return Err(failed.0.clone());
-    }
-    let host = world
-        .get::<Storage>(n.entity())
-        .expect("internal: an op input is computed before the op")
-        .0
-        .clone();
+    let host = match world.get::<Storage>(n.entity()) {
+        Some(Storage::Device { buf, .. }) => return Ok(buf.clone()),
+        Some(Storage::Failed(e)) => return Err(e.clone()),
+        Some(Storage::Host(h)) => h.clone(),
+        _ => return Err(gradtape_core::Error::Device("internal: an op input has no value".into())),
+    };
     let key = Arc::as_ptr(&host) as usize;
     let mut be = world.resource_mut::<VulkanBackend>();
     if let Some((w, buf)) = be.uploads.get(&key) {
@@ -218,7 +213,7 @@ fn run_device(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
         op.inputs.iter().map(|n| device_input(world, &mut f.batch, n)).collect::<Result<_>>()?;
     let out = alloc(world, f, op.dtype, op.shape.numel())?;
     lower::record(&mut f.batch, op, &x, &out)?;
-    world.entity_mut(op.e).insert(DeviceStorage(out));
+    set(world, op.e, Storage::Device { buf: out, host: None });
     Ok(())
 }
 
@@ -258,7 +253,7 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
     }
     f.batch.fused(&prog)?;
     for (e, buf) in outs {
-        world.entity_mut(e).insert(DeviceStorage(buf));
+        set(world, e, Storage::Device { buf, host: None });
     }
     Ok(())
 }
@@ -266,20 +261,20 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
 /// Reshape and identity: the output is the input's buffer, wherever it lives.
 fn share(world: &mut World, op: &Op) {
     let e = op.inputs[0].entity();
-    if let Some(d) = world.get::<DeviceStorage>(e).cloned() {
-        world.entity_mut(op.e).insert(d);
-    }
-    if let Some(s) = world.get::<Storage>(e).cloned() {
-        world.entity_mut(op.e).insert(s);
-    }
+    let shared = match world.get::<Storage>(e) {
+        Some(Storage::Host(h)) => Storage::Host(h.clone()),
+        Some(Storage::Device { buf, host }) => Storage::Device { buf: buf.clone(), host: host.clone() },
+        _ => return,
+    };
+    set(world, op.e, shared);
 }
 
 fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
-    if let Some(failed) = op.inputs.iter().find_map(|n| world.get::<Failed>(n.entity()).cloned()) {
-        world.entity_mut(op.e).insert(failed);
+    if let Some(failed) = failed_input(world, op) {
+        set(world, op.e, Storage::Failed(failed));
         return Ok(());
     }
-    if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).is_none()) {
+    if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).and_then(Storage::host).is_none()) {
         f.split()?;
         for n in &op.inputs {
             download(world, n.entity())?;
@@ -293,16 +288,18 @@ fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
 
 /// Downloads `e`'s device value into host `Storage` (no-op when it has one).
 fn download(world: &mut World, e: Entity) -> Result<()> {
-    if world.get::<Storage>(e).is_some() {
-        return Ok(());
-    }
-    let Some(d) = world.get::<DeviceStorage>(e).cloned() else { return Ok(()) };
+    let Some(Storage::Device { buf, host: None }) = world.get::<Storage>(e) else { return Ok(()) };
+    let buf = buf.clone();
     let dev = world.resource::<VulkanBackend>().device.clone();
-    let (host, submitted) = dev.download(&d.0)?;
+    let (data, submitted) = dev.download(&buf)?;
     if submitted {
         world.resource_mut::<Stats>().submits += 1;
     }
-    world.entity_mut(e).insert(Storage(Arc::new(host)));
+    if let Some(mut s) = world.get_mut::<Storage>(e) {
+        if let Storage::Device { host, .. } = &mut *s {
+            *host = Some(Arc::new(data));
+        }
+    }
     Ok(())
 }
 
