@@ -37,6 +37,7 @@ pub mod systems;
 pub mod tape;
 pub mod tensor;
 pub mod variable;
+pub mod walk;
 pub mod vulkan;
 
 pub use backward::{Differentiable, Unconnected};
