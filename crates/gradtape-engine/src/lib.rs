@@ -51,6 +51,7 @@ pub mod variable;
 pub mod variable_ops;
 #[doc(hidden)]
 pub mod literal_macro;
+pub mod walk;
 pub mod vulkan;
 
 pub use as_tensor::AsTensor;
