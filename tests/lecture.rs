@@ -137,16 +137,6 @@ fn every_lecture_cell_prints_tf221_or_a_documented_counterpart() {
     }
 }
 
-/// Cell 68's note says `Variable::np_reshape` does not compile; it stays
-/// true only while Variable has no such method and no `Deref` to a tensor.
-#[test]
-fn cell_68_still_fails_to_compile() {
-    let has = tour::introspect::methods("Variable").iter().any(|m| m.name == "np_reshape");
-    assert!(!has, "Variable has np_reshape now: cell 68's compile error is gone");
-    assert!(!tour::introspect::source_contains("Deref for Variable"), "Variable derefs to a tensor now: cell 68 compiles");
-    assert!(!tour::introspect::methods("Variable").is_empty(), "the source scan finds Variable's methods");
-}
-
 #[test]
 fn tf_messages_lose_only_the_kernel_prefix_and_the_op_name() {
     let tf = "InvalidArgumentError: {{function_node __wrapped__MatMul_device_/job:localhost/replica:0/task:0/device:CPU:0}} \

@@ -124,11 +124,6 @@ fn name_after(line: &str, keyword: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Whether any engine source file contains `text`.
-pub fn source_contains(text: &str) -> bool {
-    sources().iter().any(|(_, t)| t.contains(text))
-}
-
 /// `pub struct NAME` or `pub enum NAME`, with its docs.
 pub fn type_item(name: &str) -> Option<Item> {
     sources().into_iter().find_map(|(file, text)| {

@@ -30,7 +30,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
     cell!(t, 89, Tf;
         let mytape = GradientTape::new();
         mytape.start()?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         mytape.stop();
         => mytape.gradient(&y, &x)?);
 
@@ -40,7 +40,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let mytape = GradientTape::new();
         mytape.start()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         mytape.stop();
         => mytape.gradient(&y, &x)?);
     cell!(t, 91, Same("plain Python floats, no TF: Rust's f64 is the same IEEE double"); => 3.0 / 2.0 * 3.0 * 4.0);
@@ -51,7 +51,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let a = ((&x / 2)? * 3)?;
         let mytape = GradientTape::new();
         mytape.start()?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         mytape.stop();
         => mytape.gradient(&y, &x)?);
 
@@ -60,7 +60,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let x = Variable::new(2.0)?;
         let a = ((&x / 2)? * 3)?;
         let mytape = GradientTape::new();
-        let y = mytape.record(|_| &a * x.read().pow(2)?)?;
+        let y = mytape.record(|_| &a * x.pow(2)?)?;
         => mytape.gradient(&y, &x)?);
 
     // 예제5: the with block as a guard.
@@ -69,7 +69,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let myname = GradientTape::new();
         let with = myname.scope()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         => myname.gradient(&y, &x)?);
 
@@ -82,7 +82,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let myname = GradientTape::new();
         let with = myname.scope()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         => myname.gradient(&y, &x)?);
     cell!(t, 97, Tf; => myname.gradient(&y, &x)?);
@@ -91,7 +91,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let myname = GradientTape::persistent();
         let with = myname.scope()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         => myname.gradient(&y, &x)?);
     cell!(t, 99, Tf; => myname.gradient(&y, &x)?);
@@ -105,7 +105,7 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let myname = GradientTape::persistent();
         let with = myname.scope()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         => myname.gradient(&y, &x)?);
     cell!(t, 102, Tf;
@@ -128,11 +128,10 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         => print(&myname.gradient(&y, &x)?));
     cell!(t, 104, Tf;
         let x = Variable::new(2.0)?;
-        // tf.GradientTape(persistent=True, watch_accessed_variables=False)
-        let myname = Engine::default_engine().gradient_tape(true, false);
+        let myname = TapeOptions::new().persistent(true).watch_accessed_variables(false).build();
         let with = myname.scope()?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         myname.gradient(&y, &x)?;
         => print(&myname.gradient(&y, &x)?));
@@ -140,11 +139,11 @@ pub fn cells(t: &mut Tour) -> Result<()> {
         let x = Variable::new(2.0)?;
         let myname = GradientTape::persistent();
         let with = myname.scope()?;
-        myname.watch_variable(&x)?;
+        myname.watch(&x)?;
         let a = ((&x / 2)? * 3)?;
-        let y = (&a * x.read().pow(2)?)?;
+        let y = (&a * x.pow(2)?)?;
         drop(with);
         => myname.gradient(&y, &x)?);
-    cell!(t, 106, Tf; myname.watch_variable(&x)?;);
+    cell!(t, 106, Tf; myname.watch(&x)?;);
     Ok(())
 }
