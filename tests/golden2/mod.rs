@@ -1,5 +1,5 @@
 //! The round-2 golden cases (`tests/golden/tf_cases_2.json`, copied from
-//! `../shared/conformance`): each test computes a case's program in Rust and
+//! see `tests/golden/README.md`): each test computes a case's program in Rust and
 //! hands the outcome to [`check`], which compares it with what TF 2.21 gave.
 
 #![allow(dead_code)]
