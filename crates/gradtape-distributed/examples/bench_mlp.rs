@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use gradtape_distributed::{self as hvd, ReduceOp};
-use gradtape_engine::{Axes, Differentiable, Engine, Tensor, Variable};
+use gradtape_engine::{Differentiable, Engine, Tensor, Variable};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -48,7 +48,7 @@ fn main() -> Result<(), gradtape_core::Error> {
         let loss = tape.record(|_| {
             let h = x.matmul(&w1.read())?.relu()?;
             let d = (h.matmul(&w2.read())? - &y)?;
-            d.pow(2)?.reduce_mean(Axes::All, false)
+            d.pow(2)?.reduce_mean()
         })?;
         let g = tape.gradients(&[&loss], &sources)?;
         // Forces the backward pass, so its time is not counted as communication.
