@@ -95,12 +95,12 @@ impl Report {
 }
 
 fn loss(mlp: &Mlp, x: &Tensor, y: &Tensor) -> Result<Tensor> {
-    nn::sparse_softmax_cross_entropy_with_logits(y, &mlp.logits(x)?)?.reduce_mean(Axes::All, false)
+    nn::sparse_softmax_cross_entropy_with_logits(y, &mlp.logits(x)?)?.reduce_mean()
 }
 
 fn accuracy(mlp: &Mlp, x: &Tensor, y: &Tensor) -> Result<f64> {
     let pred = mlp.logits(x)?.argmax_as(Some(1), DType::I32)?;
-    pred.equal(y)?.cast(DType::F32)?.reduce_mean(Axes::All, false)?.item()
+    pred.equal(y)?.cast(DType::F32)?.reduce_mean()?.item()
 }
 
 /// `steps` full-batch Adam steps on the spiral.

@@ -10,7 +10,10 @@ fn auto_takes_a_gpu_or_the_cpu_backend_never_lavapipe() -> Result<()> {
     let auto = Engine::new(Device::Auto)?;
     let info = auto.device_info().to_string();
     assert!(info == "cpu" || info.contains("GPU,"), "Device::Auto chose {info}");
-    match Engine::new(Device::Vulkan) {
+    let vulkan = Engine::new(Device::Vulkan);
+    // Shown with --nocapture: what this machine has.
+    println!("Device::Auto: {info}; Device::Vulkan: {:?}", vulkan.as_ref().map(|e| e.device_info().to_string()));
+    match vulkan {
         // lavapipe (or another CPU-type device) is the best Vulkan device here.
         Ok(v) if v.device_info().contains("(cpu,") || v.device_info().contains("(other,") => assert_eq!(info, "cpu"),
         // A GPU: Auto takes the same one.

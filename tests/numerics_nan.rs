@@ -114,3 +114,14 @@ fn sign_float_int() -> Result<()> {
     check("sign_float_int", vec![f, constant([-5, 0, 7])?.sign()?]);
     Ok(())
 }
+
+/// `tf.cast` float → int on x86: NaN, ±inf and out-of-range values become
+/// the integer minimum (`cvttss2si`), others truncate.
+#[test]
+fn cast_nan_inf_to_int() -> Result<()> {
+    let x = constant([NAN, f64::INFINITY, f64::NEG_INFINITY, 3e9, -3e9, 2.7, -2.7])?;
+    check("cast_nan_inf_to_int", vec![x.cast(DType::I32)?, x.cast(DType::I64)?]);
+    let d = constant_with(vec![NAN, 2147483647.9, -2147483648.9, -2147483649.0], DType::F64)?;
+    assert_eq!(d.cast(DType::I32)?.to_vec::<i32>()?, vec![i32::MIN, i32::MAX, i32::MIN, i32::MIN]);
+    Ok(())
+}

@@ -91,8 +91,9 @@ impl HostData {
         }
     }
 
-    /// Converts to another dtype with C++ `static_cast` semantics
-    /// (float to int truncates toward zero, as `tf.cast` does).
+    /// Converts to `to` as TF's CPU kernels do (C++ `static_cast` on x86:
+    /// float to int truncates, and NaN, infinities and out-of-range values
+    /// become the integer minimum, as `cvttss2si` gives).
     pub fn cast(&self, to: DType) -> HostData {
         fn conv<S: Element, T: Element>(v: &[S]) -> Vec<T> {
             v.iter().map(|&x| T::from_f64_lossy(x.to_f64_lossy())).collect()
@@ -104,12 +105,16 @@ impl HostData {
                     DType::I32 => match self {
                         // C++'s static_cast keeps the low 32 bits; through f64 it would saturate.
                         HostData::I64(v) => HostData::I32(v.iter().map(|&x| x as i32).collect()),
+                        HostData::F32(v) => HostData::I32(v.iter().map(|&x| x86_trunc_i32(f64::from(x))).collect()),
+                        HostData::F64(v) => HostData::I32(v.iter().map(|&x| x86_trunc_i32(x)).collect()),
                         _ => HostData::I32(conv($v)),
                     },
                     DType::I64 => match self {
                         // i64 -> i64 through f64 would lose precision above 2^53.
                         HostData::I64(v) => HostData::I64(v.clone()),
                         HostData::I32(v) => HostData::I64(v.iter().map(|&x| x as i64).collect()),
+                        HostData::F32(v) => HostData::I64(v.iter().map(|&x| x86_trunc_i64(f64::from(x))).collect()),
+                        HostData::F64(v) => HostData::I64(v.iter().map(|&x| x86_trunc_i64(x)).collect()),
                         _ => HostData::I64(conv($v)),
                     },
                     DType::F32 => match self {
@@ -139,6 +144,17 @@ pub trait Element: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
     fn to_f64_lossy(self) -> f64;
     /// `x` as `Self`, as Rust's `as` converts it (nonzero is `true` for bool).
     fn from_f64_lossy(x: f64) -> Self;
+}
+
+/// x86's `cvttsd2si` for int32: truncation, or `i32::MIN` when the value
+/// has no int32 (NaN, infinities, out of range), where Rust's `as` saturates.
+fn x86_trunc_i32(x: f64) -> i32 {
+    if x > -2147483649.0 && x < 2147483648.0 { x as i32 } else { i32::MIN }
+}
+
+/// [`x86_trunc_i32`] for int64.
+fn x86_trunc_i64(x: f64) -> i64 {
+    if x >= -9223372036854775808.0 && x < 9223372036854775808.0 { x as i64 } else { i64::MIN }
 }
 
 macro_rules! element {

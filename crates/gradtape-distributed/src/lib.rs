@@ -23,13 +23,16 @@
 //! # Ok::<(), gradtape_core::Error>(())
 //! ```
 //!
+//! (The links below are plain names: the items exist only with the `mpi`
+//! feature, and the docs build, with warnings denied, without it.)
+//!
 //! # How it works
 //!
-//! * **One MPI thread.** [`init`] starts a helper thread that calls
+//! * **One MPI thread.** `init` starts a helper thread that calls
 //!   `MPI_Init_thread(MPI_THREAD_FUNNELED)` and then makes every MPI call of
 //!   the process (Horovod's background thread). A collective called from any
 //!   user thread is handed to it, and the caller waits at most the
-//!   [timeout](set_timeout). Calls are serialised in the order they are made;
+//!   timeout (`set_timeout`). Calls are serialised in the order they are made;
 //!   like every MPI program, all ranks must make the same collective calls in
 //!   the same order.
 //! * **A handshake before the data.** Every collective first all-reduces a
@@ -43,7 +46,7 @@
 //!   next op on Vulkan uploads again. So on the CPU engine a collective costs
 //!   MPI's own traffic plus one output allocation; on Vulkan add one download
 //!   and one upload per fused buffer.
-//! * **Tensor fusion.** [`DistributedGradientTape::gradient`] packs all of a
+//! * **Tensor fusion.** `DistributedGradientTape::gradient` packs all of a
 //!   step's gradients of one dtype into one buffer: a model with many
 //!   variables pays one all-reduce per step, not one per variable.
 //!
@@ -58,11 +61,11 @@
 //!   an error because they are terminated). With `mpirun --mca
 //!   orte_abort_on_non_zero_status 0`, or a rank that is alive but stuck, the
 //!   survivors would block in MPI forever; here each of them returns `Err`
-//!   once a collective has waited [`timeout`] (default
-//!   [`DEFAULT_TIMEOUT`], or `GRADTAPE_MPI_TIMEOUT` seconds). After that the
+//!   once a collective has waited `timeout` (default
+//!   `DEFAULT_TIMEOUT`, or `GRADTAPE_MPI_TIMEOUT` seconds). After that the
 //!   rank's communicator is *poisoned*: every later call returns `Err` at
 //!   once, and the guard skips `MPI_Finalize`.
-//! * A rank that panics with the [`init`] guard alive calls `MPI_Abort`
+//! * A rank that panics with the `init` guard alive calls `MPI_Abort`
 //!   from the guard's `Drop`, which ends the whole job at once; an unwinding
 //!   `MPI_Finalize` would wait for the others forever.
 //!

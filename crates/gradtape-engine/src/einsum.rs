@@ -68,7 +68,7 @@ pub fn einsum(equation: &str, inputs: &[Tensor]) -> Result<Tensor> {
         let needed = |c: &char| out.contains(c) || terms.iter().enumerate().any(|(j, u)| j != k && u.contains(c));
         let sum_axes: Vec<i64> = labels.iter().enumerate().filter(|(_, c)| !needed(c)).map(|(i, _)| i as i64).collect();
         let kept: Vec<char> = labels.iter().copied().filter(|c| needed(c)).collect();
-        let x = if sum_axes.is_empty() { x } else { x.reduce_sum(sum_axes.as_slice(), false)? };
+        let x = if sum_axes.is_empty() { x } else { x.reduce_sum_with(sum_axes.as_slice(), false)? };
         ops.push((kept, x));
     }
     let (mut labels, mut acc) = ops.remove(0);

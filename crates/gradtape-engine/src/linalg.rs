@@ -316,7 +316,7 @@ pub fn diag(v: &Tensor) -> Result<Tensor> {
 
 /// `tf.linalg.trace`: the sum of each matrix's diagonal.
 pub fn trace(a: &Tensor) -> Result<Tensor> {
-    diag_part(a)?.reduce_sum(-1, false)
+    diag_part(a)?.reduce_sum_with(-1, false)
 }
 
 /// `tf.linalg.band_part(a, num_lower, num_upper)`: keeps `num_lower`

@@ -50,14 +50,14 @@ pub fn softmax(logits: &Tensor, axis: i64) -> Result<Tensor> {
             let s = softmax_raw(&x, a)?;
             // `g` may carry a jacobian's leading batch dims: reduce along the same axis from the end.
             let ax = a - x.rank() as i64;
-            Ok(vec![Some(g.sub(&g.mul(&s)?.reduce_sum(ax, true)?)?.mul(&s)?)])
+            Ok(vec![Some(g.sub(&g.mul(&s)?.reduce_sum_with(ax, true)?)?.mul(&s)?)])
         });
         Ok((y, rule))
     })
 }
 
 fn softmax_raw(logits: &Tensor, a: i64) -> Result<Tensor> {
-    let m = logits.reduce_max(a, true)?.stop_gradient()?;
+    let m = logits.reduce_max_with(a, true)?.stop_gradient()?;
     let e = logits.sub(&m)?.exp()?;
     e.mul(&e.reduce_sum_with(a, true)?.ones_like().div(&e.reduce_sum_with(a, true)?)?)
 }

@@ -8,6 +8,9 @@
 //! student is `stringify!` of the very code that runs, so the two cannot
 //! drift. A cell's `let`s stay bound for the cells after it, as names in a
 //! notebook do; its last expression (after `=>`) is what the REPL echoes.
+//!
+//! Both crates declare this folder as the module `tour` at their root: the
+//! macros name its items `$crate::tour::...`.
 
 pub mod golden;
 pub mod introspect;

@@ -76,25 +76,11 @@ impl Show for GradientTape {
     }
 }
 
-/// Python's `print(x)`: `str(x)`, which for a tensor is
-/// `tf.Tensor(18.0, shape=(), dtype=float32)` and for a missing gradient
-/// `None`. gradtape's `Display` is the repr, so the `str` form is built
-/// here, for scalars only (all the lecture prints): NumPy's `str` of a
-/// float32 scalar is its shortest float32 text, Python-style.
+/// Python's `print(x)`: `str(x)`, which for a tensor is TF's str form,
+/// `tf.Tensor(18.0, shape=(), dtype=float32)` (gradtape's `Display` is the
+/// repr), and for a missing gradient `None`.
 pub fn print(v: &Option<Tensor>) -> String {
-    let Some(t) = v else { return "None".into() };
-    if t.rank() != 0 {
-        return format!("(the tour prints only scalars' str form; the repr is {t})");
-    }
-    let value = match t.dtype() {
-        DType::F32 => match t.scalar::<f32>() {
-            // The shortest float32 digits, read as a float64, print as Python prints that float.
-            Ok(v) => format!("{v:?}").parse::<f64>().map_or_else(|e| e.to_string(), |v| v.show()),
-            Err(e) => e.to_string(),
-        },
-        _ => t.numpy_repr(),
-    };
-    format!("tf.Tensor({value}, shape={}, dtype={})", t.shape().tuple(), t.dtype())
+    v.as_ref().map_or_else(|| "None".into(), |t| gradtape_core::format::tensor_str(&t.data(), t.shape()))
 }
 
 /// `stringify!` wraps long code at arbitrary points; this lays it out again,
