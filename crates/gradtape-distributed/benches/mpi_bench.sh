@@ -19,6 +19,7 @@ mpicc -O2 crates/gradtape-distributed/benches/plain_allreduce.c -o "$plain"
 run() { mpirun --oversubscribe --bind-to none -np "$@"; }
 for np in 2 4; do
   run "$np" "$plain" "$n" 20
+  FRESH=1 run "$np" "$plain" "$n" 20
   run "$np" "$ex/bench_allreduce" "$n" 20
   if [ -n "${TORCH_PYTHON:-}" ]; then
     run "$np" "$TORCH_PYTHON" crates/gradtape-distributed/benches/gloo_allreduce.py "$n" 20

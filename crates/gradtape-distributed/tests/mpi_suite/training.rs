@@ -3,7 +3,7 @@
 
 use gradtape_core::{DType, Error};
 use gradtape_distributed::{self as hvd, DistributedGradientTape, ReduceOp};
-use gradtape_engine::{from_slice, Axes, Differentiable, GradientTape, Tensor, Variable};
+use gradtape_engine::{from_slice, Differentiable, GradientTape, Tensor, Variable};
 
 use crate::{report, Outcome};
 
