@@ -31,6 +31,16 @@
 //! assert_eq!(w.to_vec::<f32>()?, vec![3.0, 4.0]);
 //! # Ok::<(), gradtape_core::Error>(())
 //! ```
+//!
+//! NumPy's `.reshape` method is a Tensor's only (`np_reshape`): TF's
+//! `ResourceVariable` has none, even with NumPy behaviour on (an
+//! AttributeError), so a Variable's does not compile:
+//!
+//! ```compile_fail
+//! # use gradtape_engine::*;
+//! let v = Variable::new([1, 2, 3, 4]).unwrap();
+//! v.np_reshape([2, 2]);
+//! ```
 
 use std::fmt;
 
@@ -86,7 +96,6 @@ forward! {
     matmul(b: impl AsTensor) -> Result<Tensor>;
     matmul_t(b: impl AsTensor, transpose_a: bool, transpose_b: bool) -> Result<Tensor>;
     reshape(shape: impl ShapeArg) -> Result<Tensor>;
-    np_reshape(shape: impl ShapeArg) -> Result<Tensor>;
     t() -> Result<Tensor>;
     transpose(perm: &[i64]) -> Result<Tensor>;
     broadcast_to(shape: &[usize]) -> Result<Tensor>;
