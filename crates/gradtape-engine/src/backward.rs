@@ -1,17 +1,20 @@
-//! Gradients: `gradient`, `jacobian` and `batch_jacobian` seed the backward
-//! system (see [`crate::walk`]), which walks a tape's entries in reverse
-//! order applying each op's gradient rule with tensor ops (so enclosing
-//! tapes record it: higher-order derivatives); the jacobians are vectorised
-//! by running the same walk once on a batch of one-hot seeds.
+//! The backward walk: a tape's entries in reverse order, each op's gradient
+//! rule applied with tensor ops (so enclosing tapes record it: higher-order
+//! derivatives), plus `jacobian` and `batch_jacobian` vectorised by running
+//! the same walk once on a batch of one-hot seeds.
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use bevy_ecs::entity::Entity;
+use smallvec::SmallVec;
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 
 use crate::nest::Nest;
 use crate::node::Node;
-use crate::tape::GradientTape;
+use crate::op;
+use crate::ops::binary::{binary, BinaryOp};
+use crate::tape::{EntrySnapshot, GradientTape};
 use crate::{Engine, Tensor, Variable};
 
 /// The default seed of a target: ones of its shape and dtype.
@@ -71,6 +74,57 @@ const CONSUMED: &str =
 // TF's batch_jacobian message lacks a space, and users match on it.
 const CONSUMED_BATCH: &str =
     "A non-persistent GradientTape can only be used tocompute one set of gradients (or jacobians)";
+
+fn accumulate(grads: &mut HashMap<Entity, Tensor>, e: Entity, g: Tensor) -> Result<()> {
+    let sum = match grads.remove(&e) {
+        Some(prev) => binary(BinaryOp::Add, &prev, &g)?,
+        None => g,
+    };
+    grads.insert(e, sum);
+    Ok(())
+}
+
+/// Runs the walk. `seeds` pairs each target with its initial gradient of
+/// shape `batch dims ++ target shape`.
+fn backprop(
+    engine: &Engine,
+    entries: &[EntrySnapshot],
+    seeds: Vec<(Entity, Tensor)>,
+    sources: &[Entity],
+    batch: usize,
+) -> Result<Vec<Option<Tensor>>> {
+    // Only ops on a path from a source matter.
+    let mut reach: HashSet<Entity> = sources.iter().copied().collect();
+    for en in entries {
+        if en.inputs.iter().any(|n| reach.contains(&n.entity())) {
+            reach.insert(en.output.entity());
+        }
+    }
+    let mut grads: HashMap<Entity, Tensor> = HashMap::new();
+    for (e, g) in seeds {
+        accumulate(&mut grads, e, g)?;
+    }
+    for en in entries.iter().rev() {
+        let out = en.output.entity();
+        if !reach.contains(&out) {
+            continue;
+        }
+        let Some(g) = grads.get(&out).cloned() else { continue };
+        let inputs: Vec<Tensor> = en.inputs.iter().map(|n| Tensor::from_node(engine, n.clone())).collect();
+        let output = Tensor::from_node(engine, en.output.clone());
+        // Only inputs on a path from a source get a gradient computed.
+        let needs: SmallVec<[bool; 4]> = en.inputs.iter().map(|n| n.dtype.is_float() && reach.contains(&n.entity())).collect();
+        let dins = op::gradient(&en.kind, &inputs, &output, &g, batch, &needs)?;
+        for (inp, d) in en.inputs.iter().zip(dins) {
+            if let Some(d) = d {
+                if inp.dtype.is_float() && reach.contains(&inp.entity()) {
+                    accumulate(&mut grads, inp.entity(), d)?;
+                }
+            }
+        }
+    }
+    Ok(sources.iter().map(|s| grads.get(s).cloned()).collect())
+}
 
 /// TF logs this once per process.
 fn warn_persistent_inside() {
@@ -146,12 +200,14 @@ impl GradientTape {
             if targets.iter().zip(og).any(odd) {
                 let seeds = targets.iter().zip(og).map(|(t, g)| (t.node().entity(), g.clone().unwrap_or_else(|| ones_for(&self.engine, t.node())))).collect();
                 let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
-                self.dry_walk(CONSUMED, seeds, &src)?;
+                let entries = self.peek_for_gradient(CONSUMED)?;
+                crate::tape::unrecorded(self.engine.id(), || backprop(&self.engine, &entries, seeds, &src, 0))?;
             }
         }
         if self.persistent && self.is_recording() {
             warn_persistent_inside();
         }
+        let entries = self.take_for_gradient(CONSUMED)?;
         let mut seeds = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             let tn = t.node();
@@ -159,7 +215,7 @@ impl GradientTape {
             seeds.push((tn.entity(), g));
         }
         let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
-        let grads = self.walk(CONSUMED, seeds, &src, 0)?;
+        let grads = backprop(&self.engine, &entries, seeds, &src, 0)?;
         grads
             .into_iter()
             .zip(sources)
@@ -214,14 +270,16 @@ impl GradientTape {
             dims.extend_from_slice(tn.shape.dims());
             // Made first: a seed too large to allocate leaves the tape unconsumed.
             let seed = eye(&self.engine, n, tn.dtype, &dims)?;
-            self.walk(CONSUMED, vec![(tn.entity(), seed)], &src, 1)?
+            let entries = self.take_for_gradient(CONSUMED)?;
+            backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &src, 1)?
         } else {
+            let entries = self.take_for_gradient(CONSUMED)?;
             let mut per_source: Vec<Vec<Option<Tensor>>> = vec![Vec::new(); src.len()];
             for i in 0..n {
                 let mut onehot = vec![0.0; n];
                 onehot[i] = 1.0;
                 let seed = Tensor::from_data(&self.engine, HostData::F64(onehot).cast(tn.dtype), tn.shape.clone());
-                let g = self.walk(CONSUMED, vec![(tn.entity(), seed)], &src, 0)?;
+                let g = backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &src, 0)?;
                 for (k, gk) in g.into_iter().enumerate() {
                     per_source[k].push(gk);
                 }
@@ -297,6 +355,7 @@ impl GradientTape {
         sdims.extend_from_slice(tn.shape.dims());
         // Checked before the tape is consumed and the f64 seed is made.
         Shape::from(sdims.clone()).checked_numel(DType::F64.size())?;
+        let entries = self.take_for_gradient(CONSUMED_BATCH)?;
         // Seed j is one at flat position j of every row: [y, b, y...].
         let mut seed = vec![0.0; y * b * y];
         for j in 0..y {
@@ -305,7 +364,7 @@ impl GradientTape {
             }
         }
         let seed = Tensor::from_data(&self.engine, HostData::F64(seed).cast(tn.dtype), Shape::from(sdims));
-        let g = self.walk(CONSUMED_BATCH, vec![(tn.entity(), seed)], &[sn.entity()], 1)?.pop().flatten();
+        let g = backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &[sn.entity()], 1)?.pop().flatten();
         let mut out = tn.shape.dims().to_vec();
         out.extend_from_slice(&sn.shape.dims()[1..]);
         match g {

@@ -55,8 +55,6 @@ pub(crate) struct EngineInner {
     pub queue: Arc<OpQueue>,
     /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
     pub flush: Mutex<Schedule>,
-    /// The backward schedule (see [`crate::walk::backward_schedule`]); locked after the world.
-    pub backward: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -94,15 +92,12 @@ impl Engine {
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
         world.init_resource::<crate::backend::Planned>();
-        world.init_resource::<crate::walk::BackwardRun>();
         let queue = Arc::new(OpQueue::default());
         world.insert_resource(systems::Queue(queue.clone()));
         let mut flush = systems::flush_schedule();
         // Built now, not at the first flush: building adds resources (entities
         // in bevy 0.20), and the entity count must not change at a flush.
         flush.initialize(&mut world).expect("internal: the flush schedule builds");
-        let mut backward = crate::walk::backward_schedule();
-        backward.initialize(&mut world).expect("internal: the backward schedule builds");
         let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
@@ -113,7 +108,6 @@ impl Engine {
             alloc,
             queue,
             flush: Mutex::new(flush),
-            backward: Mutex::new(backward),
         })))
     }
 
@@ -173,16 +167,6 @@ impl Engine {
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
         self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
-    }
-
-    /// Runs the backward schedule for `run` and returns its gradients.
-    pub(crate) fn backward_locked(&self, w: &mut World, job: crate::walk::BackwardJob) -> Result<Vec<Option<crate::Tensor>>> {
-        w.resource_mut::<crate::walk::BackwardRun>().job = Some(job);
-        self.0.backward.lock().unwrap_or_else(|e| e.into_inner()).run(w);
-        w.resource_mut::<crate::walk::BackwardRun>()
-            .result
-            .take()
-            .unwrap_or_else(|| Err(Error::Internal("the backward system did not run".into())))
     }
 
     /// Turns the queued records into entities (nothing is computed).

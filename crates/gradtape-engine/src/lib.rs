@@ -51,7 +51,6 @@ pub mod variable;
 pub mod variable_ops;
 #[doc(hidden)]
 pub mod literal_macro;
-pub mod walk;
 pub mod vulkan;
 
 pub use as_tensor::AsTensor;

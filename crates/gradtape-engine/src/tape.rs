@@ -139,6 +139,13 @@ pub struct EntryInfo {
     pub output: (Shape, DType),
 }
 
+/// A snapshot of an entry for the backward walk.
+pub(crate) struct EntrySnapshot {
+    pub kind: OpKind,
+    pub inputs: SmallVec<[Node; 2]>,
+    pub output: Node,
+}
+
 /// Records operations for automatic differentiation, like `tf.GradientTape`.
 ///
 /// ```
@@ -359,46 +366,42 @@ impl GradientTape {
             .collect()
     }
 
-    /// One run of the backward system over this tape's entries, where
-    /// they are in the World (nothing is copied out). A non-persistent tape
-    /// stops recording and is consumed first, so the walk's own ops are not
-    /// recorded on it, and its entries are released after. `message` is the
-    /// consumed-tape error.
-    pub(crate) fn walk(&self, message: &str, seeds: Vec<(Entity, Tensor)>, sources: &[Entity], batch: usize) -> Result<Vec<Option<Tensor>>> {
+    /// Takes what a gradient call needs; a non-persistent tape stops
+    /// recording and is consumed by it. `message` is the consumed-tape error.
+    pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, true)
+    }
+
+    /// The entries, leaving even a non-persistent tape as it is (a dry run
+    /// that must not change state if it fails).
+    pub(crate) fn peek_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
+        self.snapshot_for_gradient(message, false)
+    }
+
+    fn snapshot_for_gradient(&self, message: &str, consume: bool) -> Result<Vec<EntrySnapshot>> {
         let e = self.entity();
         let mut w = self.engine.lock();
         self.engine.materialize_locked(&mut w);
-        let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
+        let t = w.get::<Tape>(e).expect("internal: tape exists");
         if t.consumed {
             return Err(Error::Runtime(message.into()));
         }
-        if !self.persistent {
+        let snap: Vec<EntrySnapshot> = t
+            .entries
+            .iter()
+            .filter_map(|&en| w.get::<TapeEntry>(en))
+            .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
+            .collect();
+        if consume && !self.persistent {
+            let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
             t.consumed = true;
             t.recording = false;
             t.paused = false;
+            let entries = std::mem::take(&mut t.entries);
+            release_tape(&mut w, e, entries, &self.marks);
             remove_active(self.engine.id(), e);
         }
-        let job = crate::walk::BackwardJob { tape: e, engine: self.engine.clone(), seeds, sources: sources.to_vec(), batch };
-        let grads = self.engine.backward_locked(&mut w, job);
-        if !self.persistent {
-            let entries = std::mem::take(&mut w.get_mut::<Tape>(e).expect("internal: tape exists").entries);
-            release_tape(&mut w, e, entries, &self.marks);
-        }
-        grads
-    }
-
-    /// The backward walk as a dry run: nothing is consumed, released or
-    /// recorded, so an error it meets (an output gradient the backward ops
-    /// cannot take) leaves the tape as it was.
-    pub(crate) fn dry_walk(&self, message: &str, seeds: Vec<(Entity, Tensor)>, sources: &[Entity]) -> Result<()> {
-        let e = self.entity();
-        let mut w = self.engine.lock();
-        self.engine.materialize_locked(&mut w);
-        if w.get::<Tape>(e).expect("internal: tape exists").consumed {
-            return Err(Error::Runtime(message.into()));
-        }
-        let job = crate::walk::BackwardJob { tape: e, engine: self.engine.clone(), seeds, sources: sources.to_vec(), batch: 0 };
-        unrecorded(self.engine.id(), || self.engine.backward_locked(&mut w, job)).map(drop)
+        Ok(snap)
     }
 
     pub(crate) fn is_consumed(&self) -> bool {
