@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use bevy_ecs::prelude::*;
-use gradtape_core::{HostData, Result, Shape};
+use gradtape_core::{HostData, Result};
 use gradtape_vulkan::ops::fused::Fused;
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 use smallvec::SmallVec;
