@@ -31,10 +31,10 @@ F load(uvec2 at, uint i) {
     }
 }
 
+// As TF's CPU kernels on x86 (cvttss2si): NaN, infinities and values out
+// of range are the integer minimum, as the CPU backend gives.
 int to_i32(F v) {
-    if (isnan(v)) return 0;
-    if (v >= F(2147483648.0)) return int(0x7fffffff);
-    if (v <= F(-2147483648.0)) return int(0x80000000u);
+    if (!(v > F(-2147483649.0) && v < F(2147483648.0))) return int(0x80000000u);
     return int(v);
 }
 
@@ -56,9 +56,7 @@ void main() {
 #if defined(WIDE)
         case 2u: {
             int64_t r;
-            if (isnan(v)) r = 0l;
-            else if (v >= 9223372036854775808.0lf) r = int64_t(0x7fffffffffffffffl);
-            else if (v <= -9223372036854775808.0lf) r = int64_t(0x8000000000000000ul);
+            if (!(v >= -9223372036854775808.0lf && v < 9223372036854775808.0lf)) r = int64_t(0x8000000000000000ul);
             else r = int64_t(v);
             BufI64(out_at).v[i] = r;
             break;

@@ -368,3 +368,23 @@ fn autodiff_rules_beyond_the_cases() -> Result<()> {
     assert!(acc.jvp(&late, Unconnected::None)?.is_none());
     Ok(())
 }
+
+#[test]
+fn ad_where_nan_untaken_branch() -> Result<()> {
+    // where(x > 0, sqrt(x), 0) at x = -1: the untaken branch's upstream is 0
+    // and SqrtGrad(0) is 0, so the gradient there is 0, not NaN.
+    let x = constant([-1., 4.])?;
+    let tape = GradientTape::persistent();
+    let (y, y2) = tape.record(|t| {
+        t.watch(&x)?;
+        let pos = x.greater(0.0)?;
+        let y = where_(&pos, &x.sqrt()?, 0.0)?.reduce_sum()?;
+        let safe = where_(&pos, &x, 1.0)?;
+        let y2 = where_(&pos, &safe.sqrt()?, 0.0)?.reduce_sum()?;
+        Ok((y, y2))
+    })?;
+    let g = tape.gradient(&y, &x)?;
+    let g2 = tape.gradient(&y2, &x)?;
+    check("ad_where_nan_untaken_branch", vec![Some(y), g, g2]);
+    Ok(())
+}

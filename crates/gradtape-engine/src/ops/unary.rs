@@ -125,8 +125,12 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
         UnaryOp::Sign => g.zeros_like(),
         UnaryOp::Exp => g.mul(y)?,
         UnaryOp::Log => g.div(x)?,
-        // d sqrt(x) = 0.5 / sqrt(x)
-        UnaryOp::Sqrt => g.mul(&y.scalar_like(0.5).div(y)?)?,
+        // d sqrt(x) = 0.5 / sqrt(x); TF's SqrtGrad gives 0 where the upstream
+        // is 0, so an untaken `where` branch at x < 0 passes no NaN.
+        UnaryOp::Sqrt => {
+            let d = g.mul(&y.scalar_like(0.5).div(y)?)?;
+            g.equal(&g.scalar_like(0.0))?.select(&g.zeros_like(), &d)?
+        }
         UnaryOp::Square => g.mul(&x.mul(&x.scalar_like(2.0))?)?,
         UnaryOp::Sin => g.mul(&x.cos()?)?,
         UnaryOp::Cos => g.mul(&x.sin()?.neg()?)?,
