@@ -23,14 +23,15 @@ T unary_op(uint op, T x) {
     case 0u: return -x;
     case 1u: return x < T(0) ? -x : x;
 #if IS_FLOAT
-    // NaN and -0.0 pass through, as on the CPU.
-    case 2u: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
+    // NaN passes through and -0.0 gives +0.0, as TF's Sign.
+    case 2u: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
     case 5u: return sqrt(x);
 #else
     case 2u: return T(sign(x));
 #endif
     case 6u: return x * x;
-    case 11u: return x > T(0) ? x : T(0);
+    // TF's Relu keeps NaN (x != x only for NaN; never for ints).
+    case 11u: return x > T(0) || x != x ? x : T(0);
 #if defined(DT_F32)
     case 3u: return exp(x);
     case 4u: return log(x);

@@ -190,3 +190,17 @@ fn error(e: &Value, err: &Error, at: &str) -> std::result::Result<(), String> {
     }
     Ok(())
 }
+
+/// Whether the default engine runs TF's CPU kernels' arithmetic: the bits
+/// of a float sum's order or of Eigen's transcendentals are a CPU-backend
+/// promise. A Vulkan device sums in its own fixed tree and uses the
+/// driver's `exp`/`tanh`; `tests/vulkan_parity.rs` holds it to the CPU
+/// within a tolerance, so these exact cases are skipped there, said aloud.
+pub fn on_cpu_kernels(case: &str) -> bool {
+    let info = gradtape::device_info();
+    let cpu = info == "cpu";
+    if !cpu {
+        println!("{case}: TF's CPU bits are the CPU backend's; the default engine is {info}, checked by vulkan_parity");
+    }
+    cpu
+}
