@@ -4,7 +4,7 @@
 
 mod golden2;
 
-use golden2::{check, Out};
+use golden2::{check, Out, fd_check};
 use gradtape::*;
 
 #[test]
@@ -171,21 +171,6 @@ fn indexing_rules_beyond_the_cases() -> Result<()> {
     assert_eq!(argwhere(&constant([false, false])?)?.dims(), &[0, 1]);
     let e = scatter_nd(&constant([[3]])?, &constant([1.0])?, &[3]).unwrap_err();
     assert!(e.to_string().contains("indices[0] = [3] does not index into shape [3]"), "{e}");
-    Ok(())
-}
-
-fn fd_check(name: &str, f: impl Fn(&Tensor) -> Result<Tensor>, x: &Tensor) -> Result<()> {
-    let tape = GradientTape::new();
-    let y = tape.record(|t| {
-        t.watch(x)?;
-        f(x)
-    })?;
-    let w = random::stateless_normal(y.dims(), [5, 5], 0.0, 1.0, DType::F64)?;
-    let g = tape.gradients_with(&[&y], &[x], Some(&[Some(w.clone())]), Unconnected::None)?[0].clone();
-    let g = g.unwrap_or_else(|| panic!("{name}: no gradient"));
-    let n = numeric_gradient(|a| f(&a[0])?.mul(&w), std::slice::from_ref(x), 1e-6)?;
-    let (g, n) = (g.to_vec::<f64>()?, n[0].to_vec::<f64>()?);
-    assert!(g.iter().zip(&n).all(|(a, b)| (a - b).abs() <= 1e-6 * b.abs().max(1.0)), "{name}: {g:?} vs {n:?}");
     Ok(())
 }
 

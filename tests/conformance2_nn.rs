@@ -5,7 +5,7 @@
 
 mod golden2;
 
-use golden2::{check, check_ulps};
+use golden2::{check, check_ulps, fd_check};
 use gradtape::*;
 
 const ULPS: u32 = 4;
@@ -224,21 +224,6 @@ fn nn_rules_beyond_the_cases() -> Result<()> {
     random::set_seed(4);
     let a = nn::dropout(&ones(&[8], DType::F32)?, 0.25, Some(1))?.to_vec::<f32>()?;
     assert!(a.iter().all(|&v| v == 0.0 || v == 1.0 / 0.75));
-    Ok(())
-}
-
-fn fd_check(name: &str, f: impl Fn(&Tensor) -> Result<Tensor>, x: &Tensor) -> Result<()> {
-    let tape = GradientTape::new();
-    let y = tape.record(|t| {
-        t.watch(x)?;
-        f(x)
-    })?;
-    let w = random::stateless_normal(y.dims(), [5, 5], 0.0, 1.0, DType::F64)?;
-    let g = tape.gradients_with(&[&y], &[x], Some(&[Some(w.clone())]), Unconnected::None)?[0].clone();
-    let g = g.unwrap_or_else(|| panic!("{name}: no gradient"));
-    let n = numeric_gradient(|a| f(&a[0])?.mul(&w), std::slice::from_ref(x), 1e-6)?;
-    let (g, n) = (g.to_vec::<f64>()?, n[0].to_vec::<f64>()?);
-    assert!(g.iter().zip(&n).all(|(a, b)| (a - b).abs() <= 1e-6 * b.abs().max(1.0)), "{name}: {g:?} vs {n:?}");
     Ok(())
 }
 

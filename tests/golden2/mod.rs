@@ -204,3 +204,21 @@ pub fn on_cpu_kernels(case: &str) -> bool {
     }
     cpu
 }
+
+/// Checks the tape's gradient of `f` at `x` (float64) against
+/// finite differences, through a random upstream weight so that every
+/// output element counts: |tape - numeric| <= 1e-6 * max(1, |numeric|).
+pub fn fd_check(name: &str, f: impl Fn(&Tensor) -> Result<Tensor>, x: &Tensor) -> Result<()> {
+    let tape = GradientTape::new();
+    let y = tape.record(|t| {
+        t.watch(x)?;
+        f(x)
+    })?;
+    let w = random::stateless_normal(y.dims(), [5, 5], 0.0, 1.0, DType::F64)?;
+    let g = tape.gradients_with(&[&y], &[x], Some(&[Some(w.clone())]), Unconnected::None)?[0].clone();
+    let g = g.unwrap_or_else(|| panic!("{name}: no gradient"));
+    let n = numeric_gradient(|a| f(&a[0])?.mul(&w), std::slice::from_ref(x), 1e-6)?;
+    let (g, n) = (g.to_vec::<f64>()?, n[0].to_vec::<f64>()?);
+    assert!(g.iter().zip(&n).all(|(a, b)| (a - b).abs() <= 1e-6 * b.abs().max(1.0)), "{name}: {g:?} vs {n:?}");
+    Ok(())
+}
