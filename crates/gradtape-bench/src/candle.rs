@@ -13,49 +13,20 @@ use std::time::Instant;
 use candle_core::{DType, Device, Result, Tensor, Var};
 
 use crate::compare::Peer;
-use crate::workloads::median;
+use crate::workloads::{self, median, uniform_values};
 
-fn median_time(mut f: impl FnMut() -> Result<()>, reps: usize, warm: usize) -> Result<f64> {
-    for _ in 0..warm {
-        f()?;
-    }
-    let mut ts = Vec::with_capacity(reps);
-    for _ in 0..reps {
-        let t = Instant::now();
-        f()?;
-        ts.push(t.elapsed().as_secs_f64());
-    }
-    Ok(median(ts))
+/// The shared timing loops, with candle's error type fixed for inference.
+fn median_time(f: impl FnMut() -> Result<()>, reps: usize, warm: usize) -> Result<f64> {
+    workloads::median_time(f, reps, warm)
 }
 
-fn per_call_us(mut f: impl FnMut() -> Result<()>, calls: usize, batch: usize) -> Result<f64> {
-    for _ in 0..batch {
-        f()?;
-    }
-    let mut ts = Vec::new();
-    for _ in 0..calls / batch {
-        let t = Instant::now();
-        for _ in 0..batch {
-            f()?;
-        }
-        ts.push(t.elapsed().as_secs_f64() / batch as f64);
-    }
-    Ok(median(ts) * 1e6)
+fn per_call_us(f: impl FnMut() -> Result<()>, calls: usize, batch: usize) -> Result<f64> {
+    workloads::per_call_us(f, calls, batch)
 }
 
 /// The same xorshift buffer as `workloads::uniform`.
 fn uniform(dims: &[usize], seed: u64) -> Result<Tensor> {
-    let n: usize = dims.iter().product();
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let v: Vec<f32> = (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect();
-    Tensor::from_vec(v, dims, &Device::Cpu)
+    Tensor::from_vec(uniform_values(dims.iter().product(), seed), dims, &Device::Cpu)
 }
 
 fn tiny_add(quick: bool, tape: bool) -> Result<f64> {

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use gradtape::{DType, Engine, Result, Tensor, Unconnected, Variable};
 
-/// Median seconds of `f` over `reps` runs after `warm` warm-up runs.
-pub fn median_time(mut f: impl FnMut() -> Result<()>, reps: usize, warm: usize) -> Result<f64> {
+/// Median seconds of `f` over `reps` runs after `warm` warm-up runs
+/// (generic over the error, so candle's workloads time the same way).
+pub fn median_time<E>(mut f: impl FnMut() -> std::result::Result<(), E>, reps: usize, warm: usize) -> std::result::Result<f64, E> {
     for _ in 0..warm {
         f()?;
     }
@@ -33,7 +34,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Microseconds per call, as peers.py's `per_call_us`: batches of calls, median batch.
-pub fn per_call_us(mut f: impl FnMut() -> Result<()>, calls: usize, batch: usize) -> Result<f64> {
+pub fn per_call_us<E>(mut f: impl FnMut() -> std::result::Result<(), E>, calls: usize, batch: usize) -> std::result::Result<f64, E> {
     for _ in 0..batch {
         f()?;
     }
@@ -54,17 +55,20 @@ fn reps_for(n: usize) -> usize {
 
 /// A deterministic uniform [0, 1) buffer (xorshift), so runs are repeatable.
 pub fn uniform(e: &Engine, dims: &[usize], seed: u64) -> Result<Tensor> {
-    let n: usize = dims.iter().product();
+    e.from_vec(uniform_values(dims.iter().product(), seed), dims)
+}
+
+/// The `n` values of [`uniform`], for a peer that builds its own tensor.
+pub fn uniform_values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let v: Vec<f32> = (0..n)
+    (0..n)
         .map(|_| {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
             (s >> 40) as f32 / (1u64 << 24) as f32
         })
-        .collect();
-    e.from_vec(v, dims)
+        .collect()
 }
 
 pub fn tiny_add_us(e: &Engine, quick: bool) -> Result<f64> {
