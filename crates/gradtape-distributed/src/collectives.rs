@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use gradtape_core::{DType, Error, HostData, Result};
-use gradtape_engine::{Tensor, Variable};
+use gradtape_engine::{Engine, Tensor, Variable};
 use mpi::traits::*;
 
 use crate::handshake::{self, Call, Kind, ANY};
@@ -45,15 +45,21 @@ pub(crate) fn join_failed<T>(what: &str, err: Error) -> Result<T> {
 /// # Ok::<(), gradtape_core::Error>(())
 /// ```
 pub fn allreduce(tensor: &Tensor, op: ReduceOp) -> Result<Tensor> {
+    // On Vulkan, reading the value is the device-to-host copy; on the CPU
+    // engine it shares the tensor's buffer, which MPI reads in place.
     let data = match tensor.try_data() {
         Ok(d) => d,
         Err(e) => return join_failed("allreduce", e),
     };
+    // MPI writes the sum straight into the output tensor's buffer, drawn
+    // from the engine's pool: no copy, and no fresh pages in a loop.
+    let mut out = host::take_buffers(tensor.engine(), &[(tensor.dtype(), tensor.numel())]);
     let call = Call::new(Kind::Allreduce, op_code(op)).tensor(tensor.dtype(), tensor.dims());
     let out = runtime::run("allreduce", move |comm, ctx| {
         handshake::agree(comm, ctx, &call)?;
         host::check_op("allreduce", op, data.dtype())?;
-        let mut out = host::all_reduce(comm, &data, op);
+        let mut out = out.pop().expect("internal: one buffer taken");
+        host::all_reduce_into(comm, &data, &mut out, op);
         if op == ReduceOp::Average {
             host::divide(&mut out, ctx.size);
         }
@@ -63,7 +69,8 @@ pub fn allreduce(tensor: &Tensor, op: ReduceOp) -> Result<Tensor> {
 }
 
 /// `hvd.grouped_allreduce(tensors, op=...)`: [`allreduce`] of many tensors
-/// with one collective per dtype (tensor fusion) after one handshake.
+/// after one handshake, fused as the tape's gradients are (one collective
+/// per dtype and fusion buffer; see [`set_fusion_threshold`](crate::set_fusion_threshold)).
 pub fn grouped_allreduce(tensors: &[&Tensor], op: ReduceOp) -> Result<Vec<Tensor>> {
     let mut values = Vec::with_capacity(tensors.len());
     for t in tensors {
@@ -73,7 +80,8 @@ pub fn grouped_allreduce(tensors: &[&Tensor], op: ReduceOp) -> Result<Vec<Tensor
         }
     }
     let metas: Vec<(DType, Vec<usize>)> = tensors.iter().map(|t| (t.dtype(), t.dims().to_vec())).collect();
-    let out = fused("grouped_allreduce", Kind::GroupedAllreduce, metas, values, op)?;
+    let engine = tensors.first().map(|t| t.engine());
+    let out = fused("grouped_allreduce", Kind::GroupedAllreduce, engine, metas, values, op)?;
     tensors
         .iter()
         .zip(out)
@@ -82,13 +90,17 @@ pub fn grouped_allreduce(tensors: &[&Tensor], op: ReduceOp) -> Result<Vec<Tensor
 }
 
 /// The fused reduction behind [`grouped_allreduce`] and the tape: after the
-/// handshake on `metas` (each slot's dtype and dims), the ranks agree on which
-/// slots anyone has (a `None` slot is zeros where another rank has a value,
-/// and stays `None` if no rank has one; `Gradients` only), then reduce each
-/// dtype's present slots packed into one buffer.
+/// handshake on `metas` (each slot's dtype and dims) and the fusion
+/// threshold, the ranks agree on which slots anyone has (a `None` slot is
+/// zeros where another rank has a value, and stays `None` if no rank has
+/// one; `Gradients` only). Then each dtype's present slots, in order, are
+/// cut into groups of at most the threshold's bytes, one all-reduce each;
+/// a tensor above the threshold goes alone, from its own buffer. Output
+/// buffers come from `engine`'s pool (any engine: they are host memory).
 pub(crate) fn fused(
     what: &'static str,
     kind: Kind,
+    engine: Option<&Engine>,
     metas: Vec<(DType, Vec<usize>)>,
     values: Vec<Option<Arc<HostData>>>,
     op: ReduceOp,
@@ -97,7 +109,10 @@ pub(crate) fn fused(
     for (d, dims) in &metas {
         call = call.tensor(*d, dims);
     }
-    runtime::run(what, move |comm, ctx| {
+    let specs: Vec<(DType, usize)> = metas.iter().map(|(d, dims)| (*d, dims.iter().product())).collect();
+    let outs = engine.map_or_else(Vec::new, |e| host::take_buffers(e, &specs));
+    let (out, unused) = runtime::run(what, move |comm, ctx| {
+        call.fusion = ctx.fusion as i64;
         handshake::agree(comm, ctx, &call)?;
         for (d, _) in &metas {
             host::check_op(what, op, *d)?;
@@ -111,8 +126,9 @@ pub(crate) fn fused(
         } else {
             vec![true; values.len()]
         };
-        let mut out: Vec<Option<HostData>> = (0..values.len()).map(|_| None).collect();
-        // Groups in order of first appearance: the same order on every rank.
+        let mut outs = outs;
+        let average = (op == ReduceOp::Average).then_some(ctx.size);
+        // Dtypes in order of first appearance: the same order on every rank.
         let mut dtypes: Vec<DType> = Vec::new();
         for (d, _) in &metas {
             if !dtypes.contains(d) {
@@ -120,26 +136,33 @@ pub(crate) fn fused(
             }
         }
         for dt in dtypes {
-            let members: Vec<usize> = (0..metas.len()).filter(|&i| metas[i].0 == dt && present[i]).collect();
-            if members.is_empty() {
-                continue;
-            }
-            let lens: Vec<usize> = members.iter().map(|&i| metas[i].1.iter().product()).collect();
-            let mut packed = host::with_capacity(dt, lens.iter().sum());
-            for (&i, &n) in members.iter().zip(&lens) {
-                host::append(&mut packed, values[i].as_deref(), n);
-            }
-            let mut summed = host::all_reduce(comm, &packed, op);
-            drop(packed);
-            if op == ReduceOp::Average {
-                host::divide(&mut summed, ctx.size);
-            }
-            for (&i, piece) in members.iter().zip(host::split(summed, &lens)) {
-                out[i] = Some(piece);
+            let members: Vec<(usize, usize)> = (0..metas.len())
+                .filter(|&i| metas[i].0 == dt && present[i])
+                .map(|i| (i, outs[i].len() * dt.size()))
+                .collect();
+            for group in host::fusion_groups(&members, ctx.fusion) {
+                host::reduce_group(comm, dt, &group, &values, &mut outs, op, average);
             }
         }
-        Ok(out)
-    })
+        let mut unused = Vec::new();
+        let out = outs
+            .into_iter()
+            .zip(present)
+            .map(|(o, p)| {
+                if p {
+                    Some(o)
+                } else {
+                    unused.push(o);
+                    None
+                }
+            })
+            .collect();
+        Ok((out, unused))
+    })?;
+    if let Some(e) = engine {
+        host::give_buffers(e, unused);
+    }
+    Ok(out)
 }
 
 /// `hvd.allgather(tensor)`: every rank's tensor concatenated along the first

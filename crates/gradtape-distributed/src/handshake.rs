@@ -100,13 +100,17 @@ pub(crate) struct Call {
     pub kind: Kind,
     pub param: i64,
     pub tensors: Vec<(DType, Vec<i64>)>,
+    /// The fusion threshold in bytes, for the fused kinds (they must agree,
+    /// or the ranks would cut the tensors into different collectives); -1
+    /// for the others.
+    pub fusion: i64,
     /// For [`Kind::Failed`]: the local error.
     pub failure: String,
 }
 
 impl Call {
     pub(crate) fn new(kind: Kind, param: i64) -> Call {
-        Call { kind, param, tensors: Vec::new(), failure: String::new() }
+        Call { kind, param, tensors: Vec::new(), fusion: -1, failure: String::new() }
     }
 
     pub(crate) fn tensor(mut self, dtype: DType, dims: &[usize]) -> Call {
@@ -115,12 +119,12 @@ impl Call {
     }
 
     pub(crate) fn failed(err: &Error) -> Call {
-        Call { kind: Kind::Failed, param: 0, tensors: Vec::new(), failure: err.to_string() }
+        Call { kind: Kind::Failed, param: 0, tensors: Vec::new(), fusion: -1, failure: err.to_string() }
     }
 
-    /// `[kind, seq, param, n, (dtype, ndim, dims...)*, message bytes...]`.
+    /// `[kind, seq, param, fusion, n, (dtype, ndim, dims...)*, message bytes...]`.
     fn encode(&self, seq: u64) -> Vec<i64> {
-        let mut w = vec![self.kind.code(), seq as i64, self.param, self.tensors.len() as i64];
+        let mut w = vec![self.kind.code(), seq as i64, self.param, self.fusion, self.tensors.len() as i64];
         for (d, dims) in &self.tensors {
             w.push(dtype_code(*d));
             w.push(dims.len() as i64);
@@ -137,15 +141,23 @@ struct Seen {
     kind: Option<Kind>,
     seq: i64,
     param: i64,
+    fusion: i64,
     tensors: Vec<(i64, Vec<i64>)>,
     failure: String,
 }
 
 fn decode(w: &[i64]) -> Seen {
     let get = |i: usize| w.get(i).copied().unwrap_or(0);
-    let mut s = Seen { kind: Kind::from_code(get(0)), seq: get(1), param: get(2), tensors: Vec::new(), failure: String::new() };
-    let mut at = 4;
-    for _ in 0..get(3).max(0) {
+    let mut s = Seen {
+        kind: Kind::from_code(get(0)),
+        seq: get(1),
+        param: get(2),
+        fusion: get(3),
+        tensors: Vec::new(),
+        failure: String::new(),
+    };
+    let mut at = 5;
+    for _ in 0..get(4).max(0) {
         let (d, nd) = (get(at), get(at + 1).max(0) as usize);
         let dims = w.get(at + 2..(at + 2 + nd).min(w.len())).unwrap_or(&[]).to_vec();
         s.tensors.push((d, dims));
@@ -242,6 +254,12 @@ fn mismatch(seen: &[Seen]) -> Error {
             show(other.param)
         ));
     }
+    if base.fusion != other.fusion {
+        return Error::InvalidArgument(format!(
+            "Mismatched {what} fusion thresholds: rank 0 used {} bytes, but rank {r} used {} bytes (set_fusion_threshold or GRADTAPE_FUSION_THRESHOLD must agree on every rank).",
+            base.fusion, other.fusion
+        ));
+    }
     if base.tensors.len() != other.tensors.len() {
         return Error::InvalidArgument(format!(
             "Mismatched number of tensors in {what}: rank 0 sent {}, but rank {r} sent {}.",
@@ -310,6 +328,16 @@ mod tests {
         let d = Call::new(Kind::Allreduce, 0).tensor(DType::Bool, &[2]);
         let e = mismatch(&[seen(&c, 0), seen(&d, 0)]);
         assert!(e.message().contains("type int64, but rank 1 sent a tensor of type bool"), "{e}");
+    }
+
+    #[test]
+    fn a_fusion_threshold_mismatch_names_both() {
+        let mut a = Call::new(Kind::Gradients, 0).tensor(DType::F32, &[4]);
+        a.fusion = 1024;
+        let mut b = Call::new(Kind::Gradients, 0).tensor(DType::F32, &[4]);
+        b.fusion = 64;
+        let e = mismatch(&[seen(&a, 2), seen(&b, 2)]);
+        assert!(e.message().contains("fusion thresholds: rank 0 used 1024 bytes, but rank 1 used 64 bytes"), "{e}");
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! MPI on host buffers of every dtype: the typed dispatch from gradtape's
-//! `HostData` to rsmpi's generic collectives, plus packing for fusion.
+//! `HostData` to rsmpi's generic collectives, the fusion buffers and their
+//! grouping, and output buffers drawn from the engine's pool.
 //!
 //! Every `match` on `HostData` lists the dtypes without a `_ =>` arm, so a new
 //! dtype is a compile error here until it is handled.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use gradtape_core::{with_data, DType, Element, Error, HostData, Result};
+use gradtape_engine::pool::BufferPool;
 use gradtape_engine::{Engine, Tensor};
 use mpi::collective::SystemOperation;
 use mpi::datatype::{Equivalence, PartitionMut};
@@ -29,25 +35,179 @@ fn system_op(op: ReduceOp, dtype: DType) -> SystemOperation {
     }
 }
 
-fn reduce_vec<T: Equivalence + Copy + Default>(comm: &SimpleCommunicator, v: &[T], op: SystemOperation) -> Vec<T> {
-    let mut out = vec![T::default(); v.len()];
-    for (s, r) in v.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+/// Matches two buffers of the same dtype (the caller made them so); the
+/// match is on the first, without a `_ =>` arm, as everywhere here.
+macro_rules! pair {
+    ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr) => {{
+        let b = $b;
+        macro_rules! second {
+            ($v:ident) => {
+                match b {
+                    HostData::$v($y) => $y,
+                    other => panic!("internal: a {} buffer paired with a {}", DType::$v, other.dtype()),
+                }
+            };
+        }
+        match $a {
+            HostData::Bool($x) => {
+                let $y = second!(Bool);
+                $body
+            }
+            HostData::I32($x) => {
+                let $y = second!(I32);
+                $body
+            }
+            HostData::I64($x) => {
+                let $y = second!(I64);
+                $body
+            }
+            HostData::F32($x) => {
+                let $y = second!(F32);
+                $body
+            }
+            HostData::F64($x) => {
+                let $y = second!(F64);
+                $body
+            }
+        }
+    }};
+}
+
+fn reduce_slices<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &mut [T], op: SystemOperation) {
+    debug_assert_eq!(send.len(), recv.len());
+    // An empty slice makes no call: its dangling address could read as
+    // MPI_IN_PLACE (Open MPI's is 1, a `Vec<bool>`'s dangling pointer).
+    for (s, r) in send.chunks(CHUNK).zip(recv.chunks_mut(CHUNK)) {
         crate::stats::data(std::mem::size_of_val(s));
         comm.all_reduce_into(s, r, op);
     }
-    out
 }
 
-/// The elementwise reduction of `data` over every rank (no averaging).
-pub(crate) fn all_reduce(comm: &SimpleCommunicator, data: &HostData, op: ReduceOp) -> HostData {
-    let sop = system_op(op, data.dtype());
-    match data {
-        HostData::Bool(v) => HostData::Bool(reduce_vec(comm, v, sop)),
-        HostData::I32(v) => HostData::I32(reduce_vec(comm, v, sop)),
-        HostData::I64(v) => HostData::I64(reduce_vec(comm, v, sop)),
-        HostData::F32(v) => HostData::F32(reduce_vec(comm, v, sop)),
-        HostData::F64(v) => HostData::F64(reduce_vec(comm, v, sop)),
+/// The elementwise reduction of `send` over every rank, written into
+/// `recv` (the same dtype and length; its old contents are ignored). No
+/// averaging here: see [`divide`].
+pub(crate) fn all_reduce_into(comm: &SimpleCommunicator, send: &HostData, recv: &mut HostData, op: ReduceOp) {
+    let sop = system_op(op, send.dtype());
+    pair!(send, recv, s, r => reduce_slices(comm, s, r, sop))
+}
+
+thread_local! {
+    /// The fusion buffers, a send and a receive buffer per dtype. They live
+    /// on the MPI thread, which runs every job, and keep their capacity, so
+    /// after the first step packing writes into pages already mapped
+    /// (Horovod's persistent fusion buffer).
+    static FUSION: RefCell<HashMap<DType, (HostData, HostData)>> = RefCell::new(HashMap::new());
+}
+
+/// One fused (or lone) all-reduce: the slots `members` of `values` (a
+/// `None` slot sends zeros), results into the same slots of `outs`, which
+/// hold buffers of the right dtype and length. A lone present tensor goes
+/// straight from its own buffer into its output, with no copy; several are
+/// packed into the fusion buffer, reduced into the second one and copied
+/// out (Horovod's two copies). `average` divides by that many ranks.
+pub(crate) fn reduce_group(
+    comm: &SimpleCommunicator,
+    dtype: DType,
+    members: &[usize],
+    values: &[Option<Arc<HostData>>],
+    outs: &mut [HostData],
+    op: ReduceOp,
+    average: Option<usize>,
+) {
+    if let [i] = *members {
+        if let Some(v) = &values[i] {
+            all_reduce_into(comm, v, &mut outs[i], op);
+            if let Some(n) = average {
+                divide(&mut outs[i], n);
+            }
+            return;
+        }
     }
+    let lens: Vec<usize> = members.iter().map(|&i| outs[i].len()).collect();
+    let total: usize = lens.iter().sum();
+    if total == 0 {
+        return;
+    }
+    FUSION.with(|f| {
+        let mut f = f.borrow_mut();
+        let (send, recv) = f.entry(dtype).or_insert_with(|| (HostData::zeros(dtype, 0), HostData::zeros(dtype, 0)));
+        with_data!(&mut *send, v => v.clear());
+        for (&i, &n) in members.iter().zip(&lens) {
+            append(send, values[i].as_deref(), n);
+        }
+        crate::stats::fused(total * dtype.size());
+        with_data!(&mut *recv, v => v.resize(total, Default::default()));
+        all_reduce_into(comm, send, recv, op);
+        if let Some(n) = average {
+            divide(recv, n);
+        }
+        let mut at = 0;
+        for (&i, &n) in members.iter().zip(&lens) {
+            pair!(&*recv, &mut outs[i], r, o => o.copy_from_slice(&r[at..at + n]));
+            at += n;
+        }
+    });
+}
+
+/// Splits `members` (slot, bytes), in order, into the groups that make one
+/// all-reduce each: consecutive tensors share a buffer while their total
+/// stays within `threshold` bytes; a tensor above it goes alone, unpacked
+/// (Horovod's `HOROVOD_FUSION_THRESHOLD`; 0 turns fusion off).
+pub(crate) fn fusion_groups(members: &[(usize, usize)], threshold: usize) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut bytes = 0usize;
+    for &(i, b) in members {
+        if b > threshold {
+            groups.push(vec![i]);
+            continue;
+        }
+        if !open.is_empty() && bytes + b > threshold {
+            groups.push(std::mem::take(&mut open));
+            bytes = 0;
+        }
+        open.push(i);
+        bytes += b;
+    }
+    if !open.is_empty() {
+        groups.push(open);
+    }
+    groups
+}
+
+/// Output buffers of the given dtypes and lengths from `engine`'s buffer
+/// pool: a steady loop gets back the buffers of the tensors it dropped, so
+/// MPI writes into memory already mapped instead of faulting in a fresh
+/// 64 MiB every call. Contents unspecified.
+pub(crate) fn take_buffers(engine: &Engine, specs: &[(DType, usize)]) -> Vec<HostData> {
+    engine.with_world(|w| {
+        let mut pool = w.get_resource_mut::<BufferPool>();
+        specs
+            .iter()
+            .map(|&(dtype, n)| match pool.as_deref_mut() {
+                None => HostData::zeros(dtype, n),
+                Some(p) => match dtype {
+                    DType::Bool => HostData::Bool(p.take(n)),
+                    DType::I32 => HostData::I32(p.take(n)),
+                    DType::I64 => HostData::I64(p.take(n)),
+                    DType::F32 => HostData::F32(p.take(n)),
+                    DType::F64 => HostData::F64(p.take(n)),
+                },
+            })
+            .collect()
+    })
+}
+
+/// Gives buffers from [`take_buffers`] that no tensor took back to the pool.
+pub(crate) fn give_buffers(engine: &Engine, bufs: Vec<HostData>) {
+    if bufs.is_empty() {
+        return;
+    }
+    engine.with_world(|w| {
+        if let Some(mut pool) = w.get_resource_mut::<BufferPool>() {
+            bufs.into_iter().for_each(|b| pool.give(b));
+        }
+    });
 }
 
 /// `Average` on a dtype that has none: the same `Err` on every rank, since
@@ -170,4 +330,26 @@ pub(crate) fn split(data: HostData, lens: &[usize]) -> Vec<HostData> {
 /// A host tensor on `engine` holding `data`.
 pub(crate) fn to_tensor(engine: &Engine, data: HostData, dims: &[usize]) -> Result<Tensor> {
     with_data!(data, v => engine.from_vec(v, dims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fusion_groups;
+
+    #[test]
+    fn a_tensor_above_the_threshold_goes_alone_and_small_ones_share() {
+        // 400 B alone; 16+16+16+16 = 64 B fill one buffer exactly; the
+        // next 16 B and the empty tensor start the second.
+        let m = [(0, 400), (1, 16), (2, 16), (3, 16), (4, 16), (5, 16), (6, 0)];
+        assert_eq!(fusion_groups(&m, 64), vec![vec![0], vec![1, 2, 3, 4], vec![5, 6]]);
+        // A big tensor between small ones does not close their buffer.
+        assert_eq!(fusion_groups(&[(0, 8), (1, 100), (2, 8)], 64), vec![vec![1], vec![0, 2]]);
+    }
+
+    #[test]
+    fn threshold_zero_is_one_collective_per_tensor() {
+        // (The empty tensor's group makes no call: reduce_group skips 0 elements.)
+        assert_eq!(fusion_groups(&[(0, 4), (1, 4), (2, 0)], 0), vec![vec![0], vec![1], vec![2]]);
+        assert!(fusion_groups(&[], 64).is_empty());
+    }
 }

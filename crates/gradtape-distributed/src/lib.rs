@@ -90,8 +90,8 @@ mod tape;
 pub use collectives::{allgather, allreduce, barrier, broadcast, broadcast_variables, grouped_allreduce};
 #[cfg(feature = "mpi")]
 pub use runtime::{
-    init, init_with_timeout, is_initialized, local_rank, local_size, rank, set_timeout, size, timeout, Distributed,
-    DEFAULT_TIMEOUT,
+    fusion_threshold, init, init_with_timeout, is_initialized, local_rank, local_size, rank, set_fusion_threshold,
+    set_timeout, size, timeout, Distributed, DEFAULT_FUSION_THRESHOLD, DEFAULT_TIMEOUT,
 };
 #[cfg(feature = "mpi")]
 pub use stats::{stats, Stats};

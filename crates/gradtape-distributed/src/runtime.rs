@@ -21,6 +21,14 @@ use mpi::traits::*;
 /// evaluation, a checkpoint) between two collectives.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Horovod's default fusion threshold (`HOROVOD_FUSION_THRESHOLD`): at most
+/// this many bytes of gradients share one fused all-reduce, and a tensor
+/// larger than it is sent alone, from its own buffer. Change it with
+/// [`set_fusion_threshold`] or `GRADTAPE_FUSION_THRESHOLD` (bytes; 0 turns
+/// fusion off); every rank must use the same value, which the handshake
+/// checks.
+pub const DEFAULT_FUSION_THRESHOLD: usize = 64 << 20;
+
 /// A job for the MPI thread: it runs with the world communicator.
 type Job = Box<dyn FnOnce(&SimpleCommunicator) + Send>;
 
@@ -40,6 +48,7 @@ struct Runtime {
     local_rank: usize,
     local_size: usize,
     timeout: Duration,
+    fusion_threshold: usize,
     /// Why this rank can no longer take part in collectives.
     poisoned: Option<String>,
     /// Collectives started so far; the handshake compares it across ranks.
@@ -67,6 +76,13 @@ fn not_running(phase: &Phase) -> Error {
     }
 }
 
+fn env_fusion_threshold() -> Result<usize> {
+    let Ok(s) = std::env::var("GRADTAPE_FUSION_THRESHOLD") else { return Ok(DEFAULT_FUSION_THRESHOLD) };
+    s.trim().parse::<usize>().map_err(|_| {
+        Error::Value(format!("GRADTAPE_FUSION_THRESHOLD must be a number of bytes (0 or more), not '{s}'"))
+    })
+}
+
 fn env_timeout() -> Result<Option<Duration>> {
     let Ok(s) = std::env::var("GRADTAPE_MPI_TIMEOUT") else { return Ok(None) };
     match s.trim().parse::<f64>() {
@@ -92,9 +108,10 @@ pub fn init() -> Result<Distributed> {
     init_with_timeout(timeout)
 }
 
-/// [`init`] with the given per-collective timeout (the environment variable
-/// is not read).
+/// [`init`] with the given per-collective timeout (`GRADTAPE_MPI_TIMEOUT`
+/// is not read; `GRADTAPE_FUSION_THRESHOLD` is).
 pub fn init_with_timeout(timeout: Duration) -> Result<Distributed> {
+    let fusion_threshold = env_fusion_threshold()?;
     let mut phase = lock();
     if !matches!(*phase, Phase::Never) {
         return Err(match *phase {
@@ -119,6 +136,7 @@ pub fn init_with_timeout(timeout: Duration) -> Result<Distributed> {
         local_rank,
         local_size,
         timeout,
+        fusion_threshold,
         poisoned: None,
         seq: 0,
     });
@@ -241,11 +259,27 @@ pub fn set_timeout(timeout: Duration) -> Result<()> {
     with_runtime(|rt| rt.timeout = timeout)
 }
 
+/// The fusion threshold now in force, in bytes (see [`DEFAULT_FUSION_THRESHOLD`]).
+pub fn fusion_threshold() -> Result<usize> {
+    with_runtime(|rt| rt.fusion_threshold)
+}
+
+/// Sets the fusion threshold in bytes (Horovod's `HOROVOD_FUSION_THRESHOLD`):
+/// gradients are packed into buffers of at most this size, one all-reduce
+/// each, and a larger tensor goes alone. Every rank must set the same value
+/// before its next fused call; if they differ, that call is an `Err` on
+/// every rank.
+pub fn set_fusion_threshold(bytes: usize) -> Result<()> {
+    with_runtime(|rt| rt.fusion_threshold = bytes)
+}
+
 /// What a job learns about the world before it runs.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ctx {
     pub size: usize,
     pub seq: u64,
+    /// This rank's fusion threshold, in bytes.
+    pub fusion: usize,
 }
 
 /// Runs `f` on the MPI thread and waits for it, at most the timeout. `what`
@@ -263,7 +297,7 @@ pub(crate) fn run<T: Send + 'static>(
     if let Some(why) = &rt.poisoned {
         return Err(Error::Runtime(format!("{what}: MPI can no longer be used on rank {}: {why}", rt.rank)));
     }
-    let ctx = Ctx { size: rt.size, seq: rt.seq };
+    let ctx = Ctx { size: rt.size, seq: rt.seq, fusion: rt.fusion_threshold };
     rt.seq += 1;
     let (tx, rx) = mpsc::sync_channel(1);
     let job: Job = Box::new(move |comm| {

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static HANDSHAKES: AtomicU64 = AtomicU64::new(0);
 static DATA_CALLS: AtomicU64 = AtomicU64::new(0);
 static DATA_BYTES: AtomicU64 = AtomicU64::new(0);
+static FUSED_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// What this process has sent through MPI since [`init`](crate::init).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub struct Stats {
     pub data_calls: u64,
     /// Bytes this rank passed to those collectives.
     pub data_bytes: u64,
+    /// Bytes copied into the fusion buffer (tensors that went alone, and
+    /// single `allreduce`s, are sent from their own buffers and not counted).
+    pub fused_bytes: u64,
 }
 
 /// The counters so far.
@@ -25,6 +29,7 @@ pub fn stats() -> Stats {
         handshakes: HANDSHAKES.load(Ordering::Relaxed),
         data_calls: DATA_CALLS.load(Ordering::Relaxed),
         data_bytes: DATA_BYTES.load(Ordering::Relaxed),
+        fused_bytes: FUSED_BYTES.load(Ordering::Relaxed),
     }
 }
 
@@ -35,4 +40,8 @@ pub(crate) fn handshake() {
 pub(crate) fn data(bytes: usize) {
     DATA_CALLS.fetch_add(1, Ordering::Relaxed);
     DATA_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+}
+
+pub(crate) fn fused(bytes: usize) {
+    FUSED_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
 }

@@ -16,9 +16,13 @@ use crate::{host, ReduceOp};
 /// gradients. Every rank gets the same gradients: the [`ReduceOp::Average`]
 /// (or the op given) of the ranks' own.
 ///
-/// All the gradients of one dtype travel in one buffer: one handshake, one
-/// all-reduce of the `None` mask (bytes, one per source) and one all-reduce
-/// of the packed values per step, however many variables the model has.
+/// The gradients of one dtype travel packed in one buffer (tensor fusion):
+/// one handshake, one all-reduce of the `None` mask (bytes, one per source)
+/// and one all-reduce of the packed values per step, however many variables
+/// the model has, as long as they fit in the fusion threshold
+/// ([`DEFAULT_FUSION_THRESHOLD`](crate::DEFAULT_FUSION_THRESHOLD), 64 MiB).
+/// Beyond it they take one all-reduce per threshold's worth, and a gradient
+/// larger than the threshold goes alone, straight from its own buffer.
 ///
 /// A gradient is `None` on every rank when it is `None` on every rank; when
 /// only some ranks have it (their shard reached a variable the others' did
@@ -125,7 +129,8 @@ fn reduce(
             None => values.push(None),
         }
     }
-    let reduced = fused(what, Kind::Gradients, metas.clone(), values, op)?;
+    let engine = sources.first().map(|s| s.engine());
+    let reduced = fused(what, Kind::Gradients, engine, metas.clone(), values, op)?;
     reduced
         .into_iter()
         .zip(sources.iter().zip(&metas))

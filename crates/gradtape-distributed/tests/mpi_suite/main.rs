@@ -1,6 +1,6 @@
 //! The MPI suite: collectives on every dtype, broadcast_variables, the
-//! tape's fusion and `None` mask, equivalence with one process, mismatches,
-//! and ranks that die or stall.
+//! tape's fusion, its threshold and `None` mask, Vulkan, equivalence with
+//! one process, mismatches, and ranks that die or stall.
 //!
 //! `cargo test -p gradtape-distributed --features mpi --test mpi_suite` runs
 //! it. Started outside `mpirun` (no `OMPI_COMM_WORLD_SIZE`), this binary is
@@ -11,6 +11,7 @@
 
 mod checks;
 mod failures;
+mod fusion;
 mod training;
 
 use std::io::Read;
@@ -153,6 +154,7 @@ fn main() -> ExitCode {
         "checks" => {
             checks::run_all();
             training::run_all();
+            fusion::run_all();
         }
         other => failures::worker(other),
     }
