@@ -71,6 +71,30 @@ else
 fi
 rm -f "$suite"
 
+echo "::: the MPI suite's checks on a Vulkan engine (lavapipe), mpirun -np 2"
+# Needs what .ci/vulkan.sh sets up (a built shaderc and Mesa's lavapipe);
+# on a machine that has not run it yet this step says so and is skipped.
+shaderc="${SHADERC_LIB_DIR:-$HOME/.cache/gradtape/shaderc}"
+if [ -f "$shaderc/libshaderc_combined.a" ] && ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+  vsuite="$(mktemp)"
+  SHADERC_LIB_DIR="$shaderc" GRADTAPE_DEVICE=vulkan GRADTAPE_MPI_REQUIRE_VULKAN=1 \
+    GRADTAPE_MPI_SUITE_NPS=2 GRADTAPE_MPI_SUITE_FAILURES=0 \
+    timeout 1800 cargo test -p gradtape-distributed --features mpi,vulkan --test mpi_suite >"$vsuite" 2>&1
+  grep -E '^(ok|FAIL) ' "$vsuite" | sed 's/^/vulkan: /'
+  cat "$vsuite" >>"$log"
+  if summary="$(grep -E '^mpi suite: [0-9]+ passed, [0-9]+ failed' "$vsuite")"; then
+    passed=$((passed + $(sed -E 's/^mpi suite: ([0-9]+) passed.*/\1/' <<<"$summary")))
+    failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
+  else
+    echo "FAIL the MPI suite on Vulkan did not finish; its last lines:"
+    tail -n 40 "$vsuite"
+    failed=$((failed + 1))
+  fi
+  rm -f "$vsuite"
+else
+  echo "skip: no built shaderc in $shaderc or no lavapipe (.ci/vulkan.sh installs both)"
+fi
+
 echo "::: the distributed examples under mpirun"
 check "build the examples (release)" \
   cargo build --release --features mpi --example distributed_regression --example distributed_projectile

@@ -40,16 +40,26 @@
 //!   shapes). If the ranks disagree, they all-gather their full descriptions
 //!   and every rank returns the same `Err` naming both shapes, instead of
 //!   corrupting memory or hanging inside MPI.
-//! * **Host buffers.** Values are read to the host ([`Tensor::try_data`],
-//!   which on the Vulkan device is the device-to-host copy), reduced by MPI
-//!   from those buffers, and the results become new host tensors that the
-//!   next op on Vulkan uploads again. So on the CPU engine a collective costs
-//!   MPI's own traffic plus one output allocation; on Vulkan add one download
-//!   and one upload per fused buffer.
-//! * **Tensor fusion.** `DistributedGradientTape::gradient` packs all of a
-//!   step's gradients of one dtype into one buffer: a model with many
-//!   variables pays one all-reduce per step, not one per variable.
-//!
+//! * **Host buffers, and where the copies are.** MPI works on host memory.
+//!   An input is read with [`Tensor::try_data`]: on the CPU engine that
+//!   shares the tensor's own buffer (no copy; MPI reads it in place), on the
+//!   Vulkan device it is the one device-to-host download. MPI writes the
+//!   result straight into the output tensor's buffer, which comes from the
+//!   engine's buffer pool (`gradtape_engine::pool`), so a training loop
+//!   that drops last step's gradients reuses their memory instead of
+//!   faulting in fresh pages every step. On Vulkan the output is a host
+//!   tensor that the next device op uploads (the one host-to-device copy).
+//!   Averaging divides in place, one pass. So `allreduce` on the CPU engine
+//!   costs MPI's own traffic, the handshake and two thread hand-offs.
+//! * **Tensor fusion.** `DistributedGradientTape::gradient` and
+//!   `grouped_allreduce` pack the gradients of one dtype into a persistent
+//!   fusion buffer and reduce it with one collective (Horovod's tensor
+//!   fusion; the copies into it and out of it are fusion's price). At most
+//!   `fusion_threshold()` bytes (64 MiB, Horovod's default) share a buffer;
+//!   more take one collective per buffer, and a tensor larger than the
+//!   threshold goes alone, from its own buffer, with no copy. Every rank
+//!   must use the same threshold; the handshake checks it.
+
 //! # Failures
 //!
 //! * Shape, dtype, operation or root mismatches across ranks: `Err` on every
