@@ -4,7 +4,7 @@
 //! buffers, errors, formatting) and `gradtape-engine` (the ECS engine, ops,
 //! tapes). Everything a user needs is re-exported here and in [`prelude`].
 
-pub use gradtape_core::{broadcast_shapes, DType, Element, Error, HostData, Result, Shape};
+pub use gradtape_core::{broadcast_shapes, half, DType, Element, Error, HostData, Result, Shape};
 pub use gradtape_engine::*;
 
 /// `use gradtape::prelude::*;` brings the everyday names into scope.

@@ -157,3 +157,28 @@ fn strided_slices_match_python() -> Result<()> {
     assert_eq!(f32s(&v.i(s(1..).step(2))?), vec![2.0, 4.0]); // v[1::2]
     Ok(())
 }
+
+/// Issue 14: `tape.watch(&[&x, &v])` and `tape.gradient(&loss, &[&w, &x])`
+/// with tensors and variables mixed in one array, and any Tensor method on a
+/// Variable through `Deref`, reading it at the call (TF's ReadVariableOp).
+#[test]
+fn mixed_arrays_of_tensors_and_variables_and_deref_reads_at_the_call() -> Result<()> {
+    let x = constant([[1.0, 2.0]])?;
+    let v = Variable::with_options(&constant([[3.0], [4.0]])?, false, "v")?;
+    let tape = GradientTape::persistent();
+    tape.watch(&[&x, &v])?;
+    tape.watch(&[&v, &x])?;
+    let y = tape.record(|_| x.matmul(&v)?.reduce_sum())?;
+    assert_eq!(tape.watched_variables().len(), 1, "the variable is watched as a variable, once");
+    let g = tape.gradient(&y, &[&v, &x])?;
+    assert_eq!(f32s(g[0].as_ref().unwrap()), vec![1.0, 2.0]);
+    assert_eq!(f32s(g[1].as_ref().unwrap()), vec![3.0, 4.0]);
+    // A Tensor method the Variable does not forward reaches it by Deref,
+    // and reads the value of the moment: the assign after it is not seen.
+    let t: &Tensor = &v;
+    let e = t.exp()?;
+    v.assign([[0.0], [0.0]])?;
+    assert_eq!(f32s(&e), vec![3f32.exp(), 4f32.exp()]);
+    assert_eq!(f32s(&t.exp()?), vec![1.0, 1.0]);
+    Ok(())
+}

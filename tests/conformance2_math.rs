@@ -316,10 +316,18 @@ fn second_order_through_cumsum_and_top_k() -> Result<()> {
 }
 
 // The math cases that pin the existing kernels (integer overflow, powers)
-// follow. `sign_float_int`, `reduce_sum_thousand_tenths`,
-// `reduce_sum_ten_million_tenths`, `int_pow_negative_exponent`,
-// `cast_nan_inf_to_int` and `cast_to_uint8_and_bool` need changes in the
-// kernels of ops/{unary,reduce,binary,cast}.rs and are left to their owner.
+// follow.
+
+#[test]
+fn cast_to_uint8_and_bool() -> Result<()> {
+    let out = vec![
+        constant([-1., 255.9, 256., 300.])?.cast(DType::U8),
+        constant([0., 0.5, -1.])?.cast(DType::Bool),
+        constant([true, false])?.cast(DType::F32),
+    ];
+    check("cast_to_uint8_and_bool", out.into_iter().collect::<Result<Vec<_>>>()?);
+    Ok(())
+}
 
 #[test]
 fn int_pow_ok() -> Result<()> {

@@ -49,6 +49,7 @@ fn make(e: &Engine, spec: &In, seed: u64) -> Result<Tensor> {
         DType::I32 => e.from_vec(v.iter().map(|&x| x.floor() as i32).collect(), shape),
         DType::I64 => e.from_vec(v.iter().map(|&x| x.floor() as i64).collect(), shape),
         DType::Bool => e.from_vec(v.iter().map(|&x| x > (lo + hi) / 2.0).collect(), shape),
+        narrow => e.from_vec(v.iter().map(|&x| x.floor()).collect(), shape)?.cast(*narrow),
     }
 }
 

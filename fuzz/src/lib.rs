@@ -75,6 +75,8 @@ fn var_bits(v: &Variable) -> Vec<u64> {
         DType::I64 => v.to_vec::<i64>().unwrap().into_iter().map(|x| x as u64).collect(),
         DType::F32 => v.to_vec::<f32>().unwrap().into_iter().map(|x| x.to_bits() as u64).collect(),
         DType::F64 => v.to_vec::<f64>().unwrap().into_iter().map(f64::to_bits).collect(),
+        // Exact: every narrow value is a float64.
+        _ => v.to_f64_vec().into_iter().map(f64::to_bits).collect(),
     }
 }
 
@@ -227,6 +229,7 @@ impl State<'_> {
             DType::I32 => engine.from_vec((0..n).map(|_| r.i64() as i32).collect::<Vec<_>>(), dims),
             DType::I64 => engine.from_vec((0..n).map(|_| r.i64()).collect::<Vec<_>>(), dims),
             DType::Bool => engine.from_vec((0..n).map(|_| r.bool()).collect::<Vec<_>>(), dims),
+            narrow => engine.from_vec((0..n).map(|_| r.i64() as i32).collect::<Vec<_>>(), dims)?.cast(narrow),
         }
     }
 

@@ -92,6 +92,7 @@ pub fn tensor(e: &Engine, dtype: DType, shape: &[usize], vals: &[f64]) -> Tensor
         DType::I32 => e.from_vec(vals.iter().map(|&v| v as i32).collect::<Vec<_>>(), shape),
         DType::I64 => e.from_vec(vals.iter().map(|&v| v as i64).collect::<Vec<_>>(), shape),
         DType::Bool => e.from_vec(vals.iter().map(|&v| v != 0.0).collect::<Vec<_>>(), shape),
+        narrow => e.from_vec(vals.to_vec(), shape).and_then(|t| t.cast(narrow)),
     }
     .expect("a small typed buffer")
 }

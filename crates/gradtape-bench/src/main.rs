@@ -97,6 +97,12 @@ fn main() {
     if !quick {
         runs.push(("matmul2048_gflops", Box::new(|e| Ok(vec![("matmul2048_gflops", workloads::matmul_gflops(e, 2048)?)]))));
     }
+    for &(name, m, k, n, dt) in workloads::MATMUL_SHAPES {
+        if quick && m * k * n > 1 << 27 {
+            continue;
+        }
+        runs.push((name, Box::new(move |e| Ok(vec![(name, workloads::matmul_shape_gflops(e, m, k, n, dt)?)]))));
+    }
     runs.push(("add16M_ms", Box::new(|e| Ok(vec![("add16M_ms", workloads::add16m_ms(e)?)]))));
     runs.push(("sum16M_ms", Box::new(|e| Ok(vec![("sum16M_ms", workloads::sum16m_ms(e)?)]))));
     runs.push(("fused16M_ms", Box::new(|e| Ok(vec![("fused16M_ms", workloads::fused16m_ms(e, false)?)]))));

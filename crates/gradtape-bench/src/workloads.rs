@@ -143,6 +143,41 @@ pub fn matmul_gflops(e: &Engine, n: usize) -> Result<f64> {
     Ok(2.0 * (n as f64).powi(3) / t / 1e9)
 }
 
+/// GFLOP/s of `[m, k] x [k, n]` in `dtype` (float32 or float64), the
+/// product read back to the host each time as the square ones are.
+pub fn matmul_shape_gflops(e: &Engine, m: usize, k: usize, n: usize, dtype: DType) -> Result<f64> {
+    let a = uniform(e, &[m, k], 1)?.cast(dtype)?;
+    let b = uniform(e, &[k, n], 2)?.cast(dtype)?;
+    let flops = 2.0 * (m * k * n) as f64;
+    let reps = (4e9 / flops).clamp(5.0, 2000.0) as usize;
+    let t = median_time(
+        || {
+            let c = a.matmul(&b)?;
+            black_box(c.data());
+            Ok(())
+        },
+        reps,
+        5,
+    )?;
+    Ok(flops / t / 1e9)
+}
+
+/// The matmul shapes of issue 13: square 64..2048 and the MLP's two
+/// (64x256 . 256x256, 64x256 . 256x10), in float32 and float64, as
+/// `(name, m, k, n, dtype)`. The float32 squares of 256/1024/2048 keep their
+/// old names (`matmul{n}_gflops`).
+pub const MATMUL_SHAPES: &[(&str, usize, usize, usize, DType)] = &[
+    ("matmul64_gflops", 64, 64, 64, DType::F32),
+    ("matmul_mlp1_gflops", 64, 256, 256, DType::F32),
+    ("matmul_mlp2_gflops", 64, 256, 10, DType::F32),
+    ("matmul64_f64_gflops", 64, 64, 64, DType::F64),
+    ("matmul256_f64_gflops", 256, 256, 256, DType::F64),
+    ("matmul1024_f64_gflops", 1024, 1024, 1024, DType::F64),
+    ("matmul2048_f64_gflops", 2048, 2048, 2048, DType::F64),
+    ("matmul_mlp1_f64_gflops", 64, 256, 256, DType::F64),
+    ("matmul_mlp2_f64_gflops", 64, 256, 10, DType::F64),
+];
+
 pub fn add16m_ms(e: &Engine) -> Result<f64> {
     let n = 16 << 20;
     let a = uniform(e, &[n], 3)?;

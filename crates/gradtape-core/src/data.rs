@@ -15,6 +15,16 @@ pub enum HostData {
     F32(Vec<f32>),
     /// `float64` elements.
     F64(Vec<f64>),
+    /// `uint8` elements.
+    U8(Vec<u8>),
+    /// `int8` elements.
+    I8(Vec<i8>),
+    /// `int16` elements.
+    I16(Vec<i16>),
+    /// `float16` elements.
+    F16(Vec<half::f16>),
+    /// `bfloat16` elements.
+    BF16(Vec<half::bf16>),
 }
 
 /// Runs `$body` with `$v` bound to the inner `Vec` of whatever dtype `$data` holds.
@@ -27,6 +37,11 @@ macro_rules! with_data {
             $crate::HostData::I64($v) => $body,
             $crate::HostData::F32($v) => $body,
             $crate::HostData::F64($v) => $body,
+            $crate::HostData::U8($v) => $body,
+            $crate::HostData::I8($v) => $body,
+            $crate::HostData::I16($v) => $body,
+            $crate::HostData::F16($v) => $body,
+            $crate::HostData::BF16($v) => $body,
         }
     };
 }
@@ -40,6 +55,11 @@ impl HostData {
             HostData::I64(_) => DType::I64,
             HostData::F32(_) => DType::F32,
             HostData::F64(_) => DType::F64,
+            HostData::U8(_) => DType::U8,
+            HostData::I8(_) => DType::I8,
+            HostData::I16(_) => DType::I16,
+            HostData::F16(_) => DType::F16,
+            HostData::BF16(_) => DType::BF16,
         }
     }
 
@@ -61,6 +81,11 @@ impl HostData {
             DType::I64 => HostData::I64(vec![0; n]),
             DType::F32 => HostData::F32(vec![0.0; n]),
             DType::F64 => HostData::F64(vec![0.0; n]),
+            DType::U8 => HostData::U8(vec![0; n]),
+            DType::I8 => HostData::I8(vec![0; n]),
+            DType::I16 => HostData::I16(vec![0; n]),
+            DType::F16 => HostData::F16(vec![half::f16::ZERO; n]),
+            DType::BF16 => HostData::BF16(vec![half::bf16::ZERO; n]),
         }
     }
 
@@ -77,6 +102,7 @@ impl HostData {
             DType::I64 => HostData::I64(vec![value as i64; n]),
             DType::F32 => HostData::F32(vec![value as f32; n]),
             DType::F64 => HostData::F64(vec![value; n]),
+            narrow => HostData::F64(vec![value; 1]).cast(narrow).repeat_first(n),
         }
     }
 
@@ -88,7 +114,19 @@ impl HostData {
             HostData::I64(v) => v.iter().map(|&x| x as f64).collect(),
             HostData::F32(v) => v.iter().map(|&x| x as f64).collect(),
             HostData::F64(v) => v.clone(),
+            other => with_data!(other, v => v.iter().map(|x| x.to_f64_lossy()).collect()),
         }
+    }
+
+    /// `n` copies of the first element (none when there is none).
+    fn repeat_first(&self, n: usize) -> HostData {
+        with_data!(self, v => HostData::from_vec(v.first().map_or(Vec::new(), |&x| vec![x; n])))
+    }
+
+    /// The buffer in its dtype's compute type ([`DType::compute`]): a copy
+    /// for the narrow dtypes, `None` for the others (already computable).
+    pub fn widened(&self) -> Option<HostData> {
+        self.dtype().is_narrow().then(|| self.cast(self.dtype().compute()))
     }
 
     /// Converts to `to` as TF's CPU kernels do (C++ `static_cast` on x86:
@@ -123,10 +161,46 @@ impl HostData {
                         _ => HostData::F32(conv($v)),
                     },
                     DType::F64 => HostData::F64(conv($v)),
+                    DType::U8 | DType::I8 | DType::I16 => self.cast_int_narrow(to),
+                    // Eigen's half(x) and bfloat16(x) go through float for
+                    // every source type (one rounding from a float).
+                    DType::F16 => {
+                        let HostData::F32(f) = self.cast(DType::F32) else { unreachable!("internal: cast to float32") };
+                        HostData::F16(f.iter().map(|&x| half::f16::from_f32(x)).collect())
+                    }
+                    DType::BF16 => {
+                        let HostData::F32(f) = self.cast(DType::F32) else { unreachable!("internal: cast to float32") };
+                        HostData::BF16(f.iter().map(|&x| half::bf16::from_f32(x)).collect())
+                    }
                 }
             };
         }
-        with_data!(self, v => into!(v))
+        match self {
+            // A half float is a float first (exactly), then what a float becomes.
+            HostData::F16(v) if to != DType::F16 => HostData::F32(v.iter().map(|x| x.to_f32()).collect()).cast(to),
+            HostData::BF16(v) if to != DType::BF16 => HostData::F32(v.iter().map(|x| x.to_f32()).collect()).cast(to),
+            _ => with_data!(self, v => into!(v)),
+        }
+    }
+
+    /// A cast to `uint8`, `int8` or `int16`: C++'s `static_cast`, which on
+    /// x86 converts a float to int32 (`cvttss2si`) and keeps the low bits,
+    /// as it keeps an integer's low bits (TF: `-1. -> 255`, `300. -> 44`).
+    fn cast_int_narrow(&self, to: DType) -> HostData {
+        let wide: Vec<i64> = match self {
+            HostData::Bool(v) => v.iter().map(|&b| b as i64).collect(),
+            HostData::I64(v) => v.clone(),
+            HostData::F32(v) => v.iter().map(|&x| x86_trunc_i32(f64::from(x)) as i64).collect(),
+            HostData::F64(v) => v.iter().map(|&x| x86_trunc_i32(x) as i64).collect(),
+            HostData::F16(v) => v.iter().map(|&x| x86_trunc_i32(f64::from(x.to_f32())) as i64).collect(),
+            HostData::BF16(v) => v.iter().map(|&x| x86_trunc_i32(f64::from(x.to_f32())) as i64).collect(),
+            other => with_data!(other, v => v.iter().map(|x| x.to_f64_lossy() as i64).collect()),
+        };
+        match to {
+            DType::U8 => HostData::U8(wide.iter().map(|&x| x as u8).collect()),
+            DType::I8 => HostData::I8(wide.iter().map(|&x| x as i8).collect()),
+            _ => HostData::I16(wide.iter().map(|&x| x as i16).collect()),
+        }
     }
 }
 
@@ -191,3 +265,8 @@ element!(i32, I32, |x: i32| x as f64, |x: f64| x as i32);
 element!(i64, I64, |x: i64| x as f64, |x: f64| x as i64);
 element!(f32, F32, |x: f32| x as f64, |x: f64| x as f32);
 element!(f64, F64, |x: f64| x, |x: f64| x);
+element!(u8, U8, |x: u8| x as f64, |x: f64| x as u8);
+element!(i8, I8, |x: i8| x as f64, |x: f64| x as i8);
+element!(i16, I16, |x: i16| x as f64, |x: f64| x as i16);
+element!(half::f16, F16, |x: half::f16| x.to_f64(), |x: f64| half::f16::from_f32(x as f32));
+element!(half::bf16, BF16, |x: half::bf16| x.to_f64(), |x: f64| half::bf16::from_f32(x as f32));

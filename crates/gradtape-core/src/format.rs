@@ -66,6 +66,8 @@ pub fn numpy_str(data: &HostData, shape: &Shape) -> String {
         return match data {
             HostData::F32(v) => shortest_text(*v.first().expect(MSG)),
             HostData::F64(v) => shortest_text(*v.first().expect(MSG)),
+            HostData::F16(v) => shortest_text(*v.first().expect(MSG)),
+            HostData::BF16(v) => cpp_float_text(v.first().expect(MSG).to_f32()),
             _ => scalar_text(data),
         };
     }
@@ -132,6 +134,38 @@ fn scalar_text(data: &HostData) -> String {
         HostData::I64(v) => v.first().expect(MSG).to_string(),
         HostData::F32(v) => python_float_repr(*v.first().expect(MSG) as f64),
         HostData::F64(v) => python_float_repr(*v.first().expect(MSG)),
+        HostData::F16(v) => python_float_repr(v.first().expect(MSG).to_f64()),
+        HostData::BF16(v) => cpp_float_text(v.first().expect(MSG).to_f32()),
+        HostData::U8(v) => v.first().expect(MSG).to_string(),
+        HostData::I8(v) => v.first().expect(MSG).to_string(),
+        HostData::I16(v) => v.first().expect(MSG).to_string(),
+    }
+}
+
+/// C++'s `std::ostream << x` with the default flags: `%g` with six
+/// significant digits (`1`, `0.100098`, `1e+06`, `-inf`, `nan`).
+fn cpp_float_text(x: f32) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    // %g: scientific when the exponent (after rounding to 6 digits) is below -4 or at least 6.
+    let sci = format!("{:.5e}", f64::from(x));
+    let (mant, exp) = sci.split_once('e').expect("internal: {:e} has an exponent");
+    let exp: i32 = exp.parse().expect("internal: {:e}'s exponent is an integer");
+    let trim = |t: &str| -> String {
+        if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t.to_string() }
+    };
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mant), exp.abs())
+    } else {
+        trim(&format!("{:.*}", (5 - exp).max(0) as usize, f64::from(x)))
     }
 }
 
@@ -155,6 +189,11 @@ enum ElemFormat {
     Int(usize),
     F32(FloatFormat),
     F64(FloatFormat),
+    Half(FloatFormat),
+    /// ml_dtypes' bfloat16 is not a NumPy float type, so NumPy prints each
+    /// element with its `repr`, which is C++'s `ostream << float` (`%g`, six
+    /// significant digits), unpadded: `array([1, 0.100098], dtype=bfloat16)`.
+    Cpp,
 }
 
 impl ElemFormat {
@@ -173,6 +212,11 @@ impl ElemFormat {
             HostData::I64(v) => ElemFormat::Int(int_width(pick(v, shown))),
             HostData::F32(v) => ElemFormat::F32(FloatFormat::new(&pick(v, shown))),
             HostData::F64(v) => ElemFormat::F64(FloatFormat::new(&pick(v, shown))),
+            HostData::U8(v) => ElemFormat::Int(int_width(pick(v, shown))),
+            HostData::I8(v) => ElemFormat::Int(int_width(pick(v, shown))),
+            HostData::I16(v) => ElemFormat::Int(int_width(pick(v, shown))),
+            HostData::F16(v) => ElemFormat::Half(FloatFormat::new(&pick(v, shown))),
+            HostData::BF16(_) => ElemFormat::Cpp,
         }
     }
 
@@ -183,6 +227,11 @@ impl ElemFormat {
             (ElemFormat::Int(w), HostData::I64(v)) => format!("{:>w$}", v[i]),
             (ElemFormat::F32(f), HostData::F32(v)) => f.format(v[i]),
             (ElemFormat::F64(f), HostData::F64(v)) => f.format(v[i]),
+            (ElemFormat::Int(w), HostData::U8(v)) => format!("{:>w$}", v[i]),
+            (ElemFormat::Int(w), HostData::I8(v)) => format!("{:>w$}", v[i]),
+            (ElemFormat::Int(w), HostData::I16(v)) => format!("{:>w$}", v[i]),
+            (ElemFormat::Half(f), HostData::F16(v)) => f.format(v[i]),
+            (ElemFormat::Cpp, HostData::BF16(v)) => cpp_float_text(v[i].to_f32()),
             _ => unreachable!("internal: element format built for another dtype"),
         }
     }
@@ -297,6 +346,11 @@ mod tests {
             "int64" => HostData::I64(values.iter().map(int).collect()),
             "float32" => HostData::F32(values.iter().map(|v| float(v) as f32).collect()),
             "float64" => HostData::F64(values.iter().map(float).collect()),
+            "uint8" => HostData::U8(values.iter().map(|v| int(v) as u8).collect()),
+            "int8" => HostData::I8(values.iter().map(|v| int(v) as i8).collect()),
+            "int16" => HostData::I16(values.iter().map(|v| int(v) as i16).collect()),
+            "float16" => HostData::F16(values.iter().map(|v| half::f16::from_f64(float(v))).collect()),
+            "bfloat16" => HostData::BF16(values.iter().map(|v| half::bf16::from_f64(float(v))).collect()),
             other => panic!("unexpected dtype {other}"),
         }
     }

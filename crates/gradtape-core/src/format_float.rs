@@ -60,6 +60,43 @@ macro_rules! float_impl {
 float_impl!(f32, 1e6, u32, 23, 0xff, 127);
 float_impl!(f64, 1e8, u64, 52, 0x7ff, 1023);
 
+// float16 (`np.finfo(np.float16).precision` is 3) and ml_dtypes' bfloat16
+// (precision 2): NumPy's layout rules, in the type's own precision.
+macro_rules! half_impl {
+    ($t:ty, $cutoff:expr, $man_bits:expr, $exp_mask:expr, $bias:expr) => {
+        impl Float for $t {
+            const EXP_CUTOFF_MAX: f64 = $cutoff;
+            fn from_f64(x: f64) -> Self {
+                <$t>::from_f64(x)
+            }
+            fn to_f64(self) -> f64 {
+                <$t>::to_f64(self)
+            }
+            fn abs(self) -> Self {
+                <$t>::from_bits(self.to_bits() & 0x7fff)
+            }
+            fn div(self, other: Self) -> Self {
+                <$t>::from_f32(self.to_f32() / other.to_f32())
+            }
+            fn is_sign_negative(self) -> bool {
+                <$t>::is_sign_negative(self)
+            }
+            fn decompose(self) -> (u64, i32, u32, bool) {
+                let bits = self.to_bits();
+                let man = (bits & ((1 << $man_bits) - 1)) as u64;
+                let exp = ((bits >> $man_bits) & $exp_mask) as i32;
+                if exp != 0 {
+                    (man | (1 << $man_bits), exp - $bias - $man_bits, $man_bits, exp != 1 && man == 0)
+                } else {
+                    (man, 1 - $bias - $man_bits, man.max(1).ilog2(), false)
+                }
+            }
+        }
+    };
+}
+half_impl!(half::f16, 1e3, 10, 0x1f, 15);
+half_impl!(half::bf16, 1e2, 7, 0xff, 127);
+
 /// Unsigned big integer, little-endian 32-bit blocks, no high zero blocks.
 #[derive(Clone, PartialEq, Eq)]
 struct Big(Vec<u32>);

@@ -14,6 +14,9 @@ mod format_float;
 mod shape;
 
 pub use data::{Element, HostData};
+/// The `half` crate, whose `f16` and `bf16` are the elements of
+/// `DType::F16` and `DType::BF16` (`to_vec::<half::f16>()`).
+pub use half;
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use shape::{broadcast_shapes, Shape};

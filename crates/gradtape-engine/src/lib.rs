@@ -33,6 +33,7 @@ pub mod nn;
 pub mod node;
 pub mod numdiff;
 pub mod numpy;
+mod lattice;
 pub mod op;
 pub mod optimizers;
 mod par;

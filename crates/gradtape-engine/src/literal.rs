@@ -126,7 +126,16 @@ impl Literal {
             Scalar::Int(_) => dtype == DType::Bool,
             Scalar::Bool(_) => false,
         });
-        if lossy || (dtype == DType::I32 && self.values.iter().any(|v| matches!(v, Scalar::Int(i) if i32::try_from(*i).is_err()))) {
+        // An int that the dtype cannot hold is TF's TypeError too (NumPy's
+        // conversion overflows), as `tf.constant(300, tf.uint8)` shows.
+        let fits = |i: i64| match dtype {
+            DType::I32 => i32::try_from(i).is_ok(),
+            DType::U8 => u8::try_from(i).is_ok(),
+            DType::I8 => i8::try_from(i).is_ok(),
+            DType::I16 => i16::try_from(i).is_ok(),
+            _ => true,
+        };
+        if lossy || self.values.iter().any(|v| matches!(v, Scalar::Int(i) if !fits(*i))) {
             return Err(Error::Type(format!(
                 "Cannot convert {} to EagerTensor of dtype {}",
                 self.python_repr(),
@@ -144,6 +153,11 @@ impl Literal {
             DType::I64 => HostData::I64(self.values.iter().map(|v| match v { Scalar::Int(i) => *i, o => f(o) as i64 }).collect()),
             DType::F32 => HostData::F32(self.values.iter().map(|v| f(v) as f32).collect()),
             DType::F64 => HostData::F64(self.values.iter().map(f).collect()),
+            // Python floats become half floats directly (NumPy rounds the
+            // double once); ints were range-checked above.
+            DType::F16 => HostData::F16(self.values.iter().map(|v| half::f16::from_f64(f(v))).collect()),
+            DType::BF16 => HostData::BF16(self.values.iter().map(|v| half::bf16::from_f64(f(v))).collect()),
+            narrow => HostData::I64(self.values.iter().map(|v| match v { Scalar::Int(i) => *i, o => f(o) as i64 }).collect()).cast(narrow),
         })
     }
 }
@@ -214,6 +228,11 @@ impl IntoLiteral for &Tensor {
             HostData::I64(v) => v.iter().map(|&i| Scalar::Int(i)).collect(),
             HostData::F32(v) => v.iter().map(|&x| Scalar::Float(x as f64)).collect(),
             HostData::F64(v) => v.iter().map(|&x| Scalar::Float(x)).collect(),
+            HostData::F16(v) => v.iter().map(|&x| Scalar::Float(x.to_f64())).collect(),
+            HostData::BF16(v) => v.iter().map(|&x| Scalar::Float(x.to_f64())).collect(),
+            HostData::U8(v) => v.iter().map(|&i| Scalar::Int(i64::from(i))).collect(),
+            HostData::I8(v) => v.iter().map(|&i| Scalar::Int(i64::from(i))).collect(),
+            HostData::I16(v) => v.iter().map(|&i| Scalar::Int(i64::from(i))).collect(),
         };
         Ok(Literal { shape: self.shape().clone(), values, tensor: Some(self.clone()) })
     }

@@ -24,13 +24,21 @@ pub struct Token {
     pub entity: Entity,
     /// The [`Engine::id`](crate::Engine::id) of its engine.
     pub engine_id: u64,
+    /// Whether the entity is a variable's: a tensor handle to it (what a
+    /// `Variable` derefs to) is read, not used in place, when an op takes it.
+    pub variable: bool,
     drops: Arc<DropQueue>,
 }
 
 impl Token {
     /// A token that queues `entity` on `drops` when its last `Arc` goes.
     pub fn new(entity: Entity, engine_id: u64, drops: Arc<DropQueue>) -> Arc<Token> {
-        Arc::new(Token { entity, engine_id, drops })
+        Arc::new(Token { entity, engine_id, variable: false, drops })
+    }
+
+    /// [`Token::new`] for a variable's entity.
+    pub fn new_variable(entity: Entity, engine_id: u64, drops: Arc<DropQueue>) -> Arc<Token> {
+        Arc::new(Token { entity, engine_id, variable: true, drops })
     }
 }
 

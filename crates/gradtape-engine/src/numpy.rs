@@ -110,43 +110,7 @@ pub type Flexible = (DType, bool);
 /// entries TF tags `PromoMode.ALL` are TF's TypeError (no `[Op:...]`: Python
 /// raises it before any op).
 pub fn promote_flexible(mode: PromotionMode, a: Flexible, b: Flexible) -> Result<Flexible> {
-    use DType::*;
-    // The lattice's order of its keys; the half table holds pairs x <= y.
-    let rank = |(d, w): Flexible| match (d, w) {
-        (Bool, _) => 0,
-        (I32, false) => 1,
-        (I64, false) => 2,
-        (F32, false) => 3,
-        (F64, false) => 4,
-        (I32, true) => 5,
-        (I64, true) => 6,
-        (F32, true) => 7,
-        (F64, true) => 8,
-    };
-    let (x, y) = if rank(a) <= rank(b) { (a, b) } else { (b, a) };
-    let s = |d: DType, w: bool| ((d, w), false);
-    let all = |d: DType, w: bool| ((d, w), true);
-    let (res, only_all) = match (x, y) {
-        ((Bool, _), y) => s(y.0, y.1),
-        ((I32, false), (I32, false)) => s(I32, false),
-        ((I32, false), (I64, false)) => s(I64, false),
-        ((I32, false), (F32, false)) => all(F32, false),
-        ((I32, false), (F64, false)) => s(F64, false),
-        ((I32, false), (I32 | I64, true)) => s(I32, false),
-        ((I32, false), (F32, true)) => all(F64, true),
-        ((I32, false), (F64, true)) => s(F64, true),
-        ((I64, false), (I64, false)) => s(I64, false),
-        ((I64, false), (F32, false)) => all(F32, false),
-        ((I64, false), (F64, false)) => all(F64, false),
-        ((I64, false), (I32 | I64, true)) => s(I64, false),
-        ((I64, false), (F32 | F64, true)) => all(F64, true),
-        ((F32, false), (F64, false)) => s(F64, false),
-        ((F32, false), _) => s(F32, false),
-        ((F64, false), _) => s(F64, false),
-        // Two weak operands: the wider kind, still weak.
-        ((_, true), (yd, true)) => s(yd, true),
-        _ => unreachable!("internal: the lattice's pairs are ordered"),
-    };
+    let (res, only_all) = crate::lattice::lookup(a, b);
     if only_all && mode == PromotionMode::Safe {
         let show = |(d, w): Flexible| format!("(<dtype: '{d}'>, weak={})", if w { "True" } else { "False" });
         return Err(Error::Type(format!(
@@ -207,23 +171,18 @@ pub fn promote(mode: PromotionMode, a: DType, b: DType) -> Result<Option<DType>>
     if a == b {
         return Ok(Some(a));
     }
-    let lattice = |a: DType, b: DType| -> (DType, bool) {
-        // (result, whether the 'all' table marks it as unsafe)
-        match (a, b) {
-            (Bool, x) | (x, Bool) => (x, false),
-            (I32, I64) | (I64, I32) => (I64, false),
-            (F32, F64) | (F64, F32) => (F64, false),
-            (I32, F32) | (F32, I32) | (I64, F32) | (F32, I64) => (F32, true),
-            (I32, F64) | (F64, I32) => (F64, false),
-            (I64, F64) | (F64, I64) => (F64, true),
-            _ => (a, false),
-        }
-    };
+    // (result, whether only the 'all' table allows it)
+    let lattice = crate::lattice::lookup_strong;
     match mode {
         PromotionMode::Off => Ok(None),
         PromotionMode::Legacy => Ok(Some(match (a, b) {
             (Bool, x) | (x, Bool) => x,
             (I32, I64) | (I64, I32) => I64,
+            // NumPy's own result for the narrow integers and half floats
+            // among themselves is the lattice's; with int32/int64 or
+            // float32/float64 present, legacy mode widens to float64 as before.
+            _ if a.is_narrow() && b.is_narrow() => lattice(a, b).0,
+            _ if a.is_int() && b.is_int() => lattice(a, b).0,
             _ => F64,
         })),
         PromotionMode::All => Ok(Some(lattice(a, b).0)),

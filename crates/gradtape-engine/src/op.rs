@@ -98,6 +98,9 @@ pub(crate) fn run_cpu(
     if out.dims().contains(&0) {
         return Arc::new(HostData::zeros(dtype, 0));
     }
+    if let Some(wide) = run_widened(kind, inputs, out, dtype, pool) {
+        return wide;
+    }
     match kind {
         OpKind::Reshape | OpKind::Identity => inputs[0].0.clone(),
         OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0), pool)),
@@ -119,6 +122,39 @@ pub(crate) fn run_cpu(
         OpKind::Select => Arc::new(cast::select_cpu(d(0), s(0), d(1), s(1), d(2), s(2), out)),
         OpKind::Ext(e) => Arc::new(crate::ops::ext::cpu(e, inputs, out, dtype)),
     }
+}
+
+/// Math on the narrow dtypes (uint8, int8, int16, float16, bfloat16): the
+/// kernel of the compute type (int32, float32) on widened inputs, each
+/// result rounded (or, for integers, truncated) back once, as TF's Eigen
+/// kernels compute `half` in float and C++ narrow integers in `int`. Data
+/// movement and casts keep the narrow buffers as they are.
+fn run_widened(
+    kind: &OpKind,
+    inputs: &[(Arc<HostData>, &Shape)],
+    out: &Shape,
+    dtype: DType,
+    pool: &mut BufferPool,
+) -> Option<Arc<HostData>> {
+    let moves = matches!(
+        kind,
+        OpKind::Reshape
+            | OpKind::Identity
+            | OpKind::Transpose(_)
+            | OpKind::BroadcastTo
+            | OpKind::Concat { .. }
+            | OpKind::Slice(_)
+            | OpKind::SliceGrad(_)
+            | OpKind::Cast
+            | OpKind::Select
+    );
+    if moves || !(dtype.is_narrow() || inputs.iter().any(|(d, _)| d.dtype().is_narrow())) {
+        return None;
+    }
+    let wide: SmallVec<[(Arc<HostData>, &Shape); 2]> =
+        inputs.iter().map(|(d, s)| (d.widened().map_or_else(|| d.clone(), Arc::new), *s)).collect();
+    let r = run_cpu(kind, &wide, out, dtype.compute(), pool);
+    Some(if dtype.is_narrow() { Arc::new(r.cast(dtype)) } else { r })
 }
 
 /// The gradient rule of `kind`: the upstream gradient `g` has shape

@@ -347,7 +347,7 @@ impl GradientTape {
     pub fn watched_variables(&self) -> Vec<Variable> {
         let mut vars = self.with_tape(|t| t.variables.clone());
         vars.sort_by_key(|(seq, _)| *seq);
-        vars.into_iter().map(|(_, node)| Variable { node, engine: self.engine.clone() }).collect()
+        vars.into_iter().map(|(_, node)| Variable::from_node(node, self.engine.clone())).collect()
     }
 
     /// The recorded ops, in order: op name, input and output shapes and dtypes.

@@ -72,6 +72,10 @@ pub trait Watchable {
 
 impl Watchable for Tensor {
     fn watch_on(&self, tape: &GradientTape) -> Result<()> {
+        if self.node.tok.variable {
+            // `&*v` in a mixed list: the variable itself.
+            return tape.watch_variable(&self.variable_handle());
+        }
         tape.watch_tensor(self)
     }
 }

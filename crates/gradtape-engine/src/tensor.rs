@@ -112,6 +112,11 @@ impl Tensor {
         Tensor { node: Node { tok, shape, dtype }, engine: engine.clone(), weak: false }
     }
 
+    /// The variable this handle is the `Deref` of (its token is a variable's).
+    pub(crate) fn variable_handle(&self) -> crate::Variable {
+        crate::Variable::from_node(self.node.clone(), self.engine.clone())
+    }
+
     pub(crate) fn from_node(engine: &Engine, node: Node) -> Tensor {
         Tensor { node, engine: engine.clone(), weak: false }
     }
@@ -129,7 +134,12 @@ impl Tensor {
             }
         }
         shape.checked_numel(dtype.size())?;
-        let nodes: SmallVec<[Node; 2]> = inputs.iter().map(|t| t.node.clone()).collect();
+        // A variable taken as a tensor (`&*v`) is read now, as TF's ops read
+        // a resource variable: an assign before the flush must not reach it.
+        let nodes: SmallVec<[Node; 2]> = inputs
+            .iter()
+            .map(|t| if t.node.tok.variable { t.variable_handle().read().node } else { t.node.clone() })
+            .collect();
         // The World is not touched: the entity id comes from the concurrent
         // allocator, and the op (and any tape's entry) goes on the queue.
         let e = engine.alloc();

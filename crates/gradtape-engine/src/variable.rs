@@ -50,6 +50,35 @@ static NEXT_VARIABLE: AtomicU64 = AtomicU64::new(0);
 pub struct Variable {
     pub(crate) node: Node,
     pub(crate) engine: Engine,
+    /// The variable as a `Tensor` handle, for `Deref`.
+    view: Tensor,
+}
+
+/// A Variable can be used wherever a `&Tensor` is taken, as candle's `Var`
+/// derefs to its `Tensor`: in every op (`x.matmul(&v)`, `matmul(&t, &v)`,
+/// `v.reduce_sum()`), and in lists that mix the two
+/// (`tape.watch(&[&x, &v])`, `tape.gradient(&loss, &[&x, &v])`). An op
+/// that takes it reads the variable then (TF's `ReadVariableOp`, watched by
+/// recording tapes), so a later `assign` never changes an earlier result;
+/// `watch` and `gradient` treat it as the variable.
+///
+/// ```
+/// # use gradtape_engine::*;
+/// let x = constant([1.0, 2.0])?;
+/// let v = Variable::new([3.0, 4.0])?;
+/// let tape = GradientTape::new();
+/// tape.watch(&[&x, &v])?; // TF: tape.watch([x, v])
+/// let y = tape.record(|_| (&x * &v)?.reduce_sum())?;
+/// let g = tape.gradient(&y, &[&x, &v])?;
+/// assert_eq!(g[0].as_ref().unwrap().to_vec::<f32>()?, vec![3.0, 4.0]);
+/// assert_eq!(g[1].as_ref().unwrap().to_vec::<f32>()?, vec![1.0, 2.0]);
+/// # Ok::<(), gradtape_core::Error>(())
+/// ```
+impl std::ops::Deref for Variable {
+    type Target = Tensor;
+    fn deref(&self) -> &Tensor {
+        &self.view
+    }
 }
 
 /// What `assign` accepts: a literal (converted to the variable's dtype, as
@@ -125,8 +154,14 @@ impl Variable {
         }
         let e = ent.id();
         drop(w);
-        let handle = Tensor::wrap(&engine, e, t.shape().clone(), t.dtype());
-        Ok(Variable { node: handle.node, engine })
+        let tok = crate::node::Token::new_variable(e, engine.id(), engine.0.drops.clone());
+        Ok(Variable::from_node(Node { tok, shape: t.shape().clone(), dtype: t.dtype() }, engine))
+    }
+
+    /// The handle of a variable's node (its token made by `Token::new_variable`).
+    pub(crate) fn from_node(node: Node, engine: Engine) -> Variable {
+        let view = Tensor::from_node(&engine, node.clone());
+        Variable { node, engine, view }
     }
 
     /// The shape, fixed at creation.

@@ -32,14 +32,17 @@
 //! # Ok::<(), gradtape_core::Error>(())
 //! ```
 //!
-//! NumPy's `.reshape` method is a Tensor's only (`np_reshape`): TF's
-//! `ResourceVariable` has none, even with NumPy behaviour on (an
-//! AttributeError), so a Variable's does not compile:
+//! NumPy's `.reshape` and `.T` methods are a Tensor's only: TF's
+//! `ResourceVariable` has neither, even with NumPy behaviour on, so a
+//! Variable's are TF's AttributeError (they would otherwise reach the
+//! Tensor's through `Deref`):
 //!
-//! ```compile_fail
+//! ```
 //! # use gradtape_engine::*;
-//! let v = Variable::new([1, 2, 3, 4]).unwrap();
-//! v.np_reshape([2, 2]);
+//! let v = Variable::new([1, 2, 3, 4])?;
+//! let e = v.np_reshape([2, 2]).unwrap_err();
+//! assert_eq!(e.to_string(), "AttributeError: 'ResourceVariable' object has no attribute 'reshape'");
+//! # Ok::<(), gradtape_core::Error>(())
 //! ```
 
 use std::fmt;
@@ -52,6 +55,23 @@ use crate::ops::operators::IntoOperand;
 use crate::ops::reduce::Axes;
 use crate::variable::AssignValue;
 use crate::{AsTensor, Engine, PadMode, Tensor, Variable};
+
+impl Variable {
+    /// TF's AttributeError: a `ResourceVariable` has no NumPy `reshape`
+    /// method (`tf.reshape(v, ..)`, [`Variable::reshape`] here, works).
+    pub fn np_reshape(&self, _shape: impl ShapeArg) -> Result<Tensor> {
+        Err(no_attribute("reshape"))
+    }
+
+    /// TF's AttributeError: a `ResourceVariable` has no NumPy `T`.
+    pub fn np_t(&self) -> Result<Tensor> {
+        Err(no_attribute("T"))
+    }
+}
+
+fn no_attribute(name: &str) -> gradtape_core::Error {
+    gradtape_core::Error::Attribute(format!("'ResourceVariable' object has no attribute '{name}'"))
+}
 
 macro_rules! forward {
     ($($name:ident $(<$lt:lifetime>)? ($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {

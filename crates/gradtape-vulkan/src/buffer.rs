@@ -27,7 +27,8 @@ pub(crate) enum Kind {
 /// Bytes one element takes on the device: bool is a u32 there.
 pub(crate) fn device_size(dtype: DType) -> u64 {
     match dtype {
-        DType::Bool | DType::I32 | DType::F32 => 4,
+        // The narrow dtypes are words of their compute type (int32, float32).
+        DType::Bool | DType::I32 | DType::F32 | DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => 4,
         DType::I64 | DType::F64 => 8,
     }
 }
@@ -225,8 +226,12 @@ impl fmt::Debug for DeviceBuffer {
     }
 }
 
-/// Host values into device words (bool as 0/1 u32s).
+/// Host values into device words (bool as 0/1 u32s, the narrow dtypes as
+/// words of their compute type).
 pub(crate) fn encode(data: &HostData, dst: &mut [u32]) {
+    if let Some(wide) = data.widened() {
+        return encode(&wide, dst);
+    }
     if let HostData::Bool(v) = data {
         for (d, &b) in dst.iter_mut().zip(v) {
             *d = b as u32;
@@ -240,6 +245,7 @@ pub(crate) fn encode(data: &HostData, dst: &mut [u32]) {
         HostData::I64(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
         HostData::F32(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
         HostData::F64(v) => bytes.copy_from_slice(bytemuck::cast_slice(v)),
+        _ => unreachable!("internal: narrow dtypes were widened above"),
     }
 }
 
@@ -253,6 +259,8 @@ pub(crate) fn decode(dtype: DType, src: &[u32], len: usize) -> HostData {
         DType::F32 => HostData::F32(bytemuck::cast_slice(&src[..len]).to_vec()),
         DType::I64 => HostData::I64(src[..2 * len].chunks_exact(2).map(|w| wide(w) as i64).collect()),
         DType::F64 => HostData::F64(src[..2 * len].chunks_exact(2).map(|w| f64::from_bits(wide(w))).collect()),
+        // Exact: the words hold values of the narrow dtype.
+        narrow => decode(narrow.compute(), src, len).cast(narrow),
     }
 }
 

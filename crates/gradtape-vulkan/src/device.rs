@@ -201,6 +201,8 @@ impl VulkanDevice {
             DType::Bool | DType::I32 | DType::F32 => true,
             DType::I64 => self.0.info.int64,
             DType::F64 => self.0.info.float64,
+            // Stored as 32-bit words; the engine runs their math on the host.
+            DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => true,
         }
     }
 

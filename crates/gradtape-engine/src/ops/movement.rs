@@ -148,7 +148,7 @@ pub(crate) fn concat_cpu(parts: &[(&HostData, &Shape)], axis: usize, out: &Shape
             }
         };
     }
-    cat!(Bool, I32, I64, F32, F64)
+    cat!(Bool, I32, I64, F32, F64, U8, I8, I16, F16, BF16)
 }
 
 pub(crate) fn slice_cpu(x: &HostData, s: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
@@ -167,7 +167,7 @@ pub(crate) fn scatter_window(dst: &mut HostData, shape: &Shape, spec: &SliceSpec
             }
         };
     }
-    go!(Bool, I32, I64, F32, F64);
+    go!(Bool, I32, I64, F32, F64, U8, I8, I16, F16, BF16);
 }
 
 pub(crate) fn slice_grad_cpu(g: &HostData, sg: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {

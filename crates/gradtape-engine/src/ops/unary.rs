@@ -112,6 +112,7 @@ pub(crate) fn cpu(op: UnaryOp, x: &HostData, pool: &mut BufferPool) -> HostData 
         HostData::I32(v) => run!(v, i32, I32, int_fn),
         HostData::I64(v) => run!(v, i64, I64, int_fn),
         HostData::Bool(_) => unreachable!("internal: bool math was rejected at queue time"),
+        _ => unreachable!("internal: narrow dtypes are widened before math kernels (op::run_widened)"),
     }
 }
 

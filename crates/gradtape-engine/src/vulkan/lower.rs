@@ -79,6 +79,16 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
         return if matches!(op.kind, OpKind::Reshape | OpKind::Identity) { Where::Share } else { Where::Cpu };
     }
     let t = op.inputs.first().map_or(op.dtype, |n| n.dtype);
+    // Math in a narrow dtype rounds back after every op: the host kernels
+    // do that; the device only moves their words.
+    let narrow = op.dtype.is_narrow() || op.inputs.iter().any(|n| n.dtype.is_narrow());
+    let moves = matches!(
+        op.kind,
+        OpKind::Transpose(_) | OpKind::BroadcastTo | OpKind::Concat { .. } | OpKind::Slice(_) | OpKind::SliceGrad(_) | OpKind::Select
+    );
+    if narrow && !moves && !matches!(op.kind, OpKind::Reshape | OpKind::Identity) {
+        return Where::Cpu;
+    }
     let ok = match &op.kind {
         OpKind::Reshape | OpKind::Identity => return Where::Share,
         OpKind::Unary(u) => dev.supports(t) && vu::has(unary_code(*u), t),

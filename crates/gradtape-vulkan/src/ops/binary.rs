@@ -43,6 +43,7 @@ pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Valida
         DType::I32 => dt_i32::load(d),
         DType::I64 => dt_i64::load(d),
         DType::Bool => dt_bool::load(d),
+        DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => unreachable!("internal: narrow-dtype math runs on the host"),
     }
 }
 
@@ -52,6 +53,8 @@ pub fn has(op: u32, dtype: DType) -> bool {
         DType::F64 => op != POW,
         DType::Bool => matches!(op, EQUAL | NOT_EQUAL),
         DType::F32 | DType::I32 | DType::I64 => true,
+        // Their math rounds to the narrow type after each op: the host's.
+        DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => false,
     }
 }
 

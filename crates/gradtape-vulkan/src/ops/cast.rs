@@ -32,6 +32,7 @@ fn code(t: DType) -> u32 {
         DType::I64 => 2,
         DType::F32 => 3,
         DType::F64 => 4,
+        DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => unreachable!("internal: narrow-dtype casts run on the host"),
     }
 }
 
@@ -43,7 +44,8 @@ fn is_wide(t: DType) -> bool {
 /// shaderInt64 and shaderFloat64, since the wide variant goes through f64.
 pub fn has(dev: &VulkanDevice, from: DType, to: DType) -> bool {
     let wide_ok = dev.info().int64 && dev.info().float64;
-    wide_ok || !(is_wide(from) || is_wide(to))
+    // A cast into a narrow dtype rounds or wraps as the host's does.
+    !from.is_narrow() && !to.is_narrow() && (wide_ok || !(is_wide(from) || is_wide(to)))
 }
 
 impl Batch {

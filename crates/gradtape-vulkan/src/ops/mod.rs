@@ -40,6 +40,7 @@ macro_rules! variants {
                 DType::F64 => dt_f64::load(d),
                 DType::I32 | DType::Bool => dt_i32::load(d),
                 DType::I64 => dt_i64::load(d),
+                DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => unreachable!("internal: narrow-dtype math runs on the host"),
             }
         }
     };

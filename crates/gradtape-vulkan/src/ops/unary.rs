@@ -35,6 +35,7 @@ pub fn has(op: u32, dtype: DType) -> bool {
         DType::F64 => exact || op == SQRT,
         DType::I32 | DType::I64 => exact,
         DType::Bool => false,
+        DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => false,
     }
 }
 
