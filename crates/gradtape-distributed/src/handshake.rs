@@ -86,12 +86,16 @@ fn dtype_code(d: DType) -> i64 {
         DType::I64 => 3,
         DType::F32 => 4,
         DType::F64 => 5,
+        DType::U8 => 6,
+        DType::I8 => 7,
+        DType::I16 => 8,
+        DType::F16 => 9,
+        DType::BF16 => 10,
     }
 }
 
 fn dtype_name(code: i64) -> String {
-    let all = [DType::Bool, DType::I32, DType::I64, DType::F32, DType::F64];
-    all.into_iter().find(|&d| dtype_code(d) == code).map_or_else(|| format!("dtype #{code}"), |d| d.name().to_string())
+    DType::ALL.iter().copied().find(|&d| dtype_code(d) == code).map_or_else(|| format!("dtype #{code}"), |d| d.name().to_string())
 }
 
 /// What a rank is about to do: the call, its parameter (a reduce op's code

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use gradtape_core::half::{self, slice::HalfFloatSliceExt};
 use gradtape_core::{with_data, DType, Element, Error, HostData, Result};
 use gradtape_engine::pool::BufferPool;
 use gradtape_engine::{Engine, Tensor};
@@ -69,6 +70,19 @@ macro_rules! pair {
                 let $y = second!(F64);
                 $body
             }
+            HostData::U8($x) => {
+                let $y = second!(U8);
+                $body
+            }
+            HostData::I8($x) => {
+                let $y = second!(I8);
+                $body
+            }
+            HostData::I16($x) => {
+                let $y = second!(I16);
+                $body
+            }
+            HostData::F16(_) | HostData::BF16(_) => unreachable!("internal: half floats are reduced as float32 (all_reduce_into)"),
         }
     }};
 }
@@ -87,7 +101,18 @@ fn reduce_slices<T: Equivalence>(comm: &SimpleCommunicator, send: &[T], recv: &m
 /// `recv` (the same dtype and length; its old contents are ignored). No
 /// averaging here: see [`divide`].
 pub(crate) fn all_reduce_into(comm: &SimpleCommunicator, send: &HostData, recv: &mut HostData, op: ReduceOp) {
-    let sop = system_op(op, send.dtype());
+    let dtype = send.dtype();
+    if dtype == DType::F16 || dtype == DType::BF16 {
+        // MPI has no half-float type: reduce in float32 (TF's compute type
+        // for them) and round once at the end, which is also more exact
+        // than rounding after each rank's addition.
+        let wide = send.widened().expect("internal: a half float widens");
+        let mut out = HostData::zeros(DType::F32, wide.len());
+        all_reduce_into(comm, &wide, &mut out, op);
+        *recv = out.cast(dtype);
+        return;
+    }
+    let sop = system_op(op, dtype);
     pair!(send, recv, s, r => reduce_slices(comm, s, r, sop))
 }
 
@@ -143,10 +168,19 @@ pub(crate) fn reduce_group(
         }
         let mut at = 0;
         for (&i, &n) in members.iter().zip(&lens) {
-            pair!(&*recv, &mut outs[i], r, o => o.copy_from_slice(&r[at..at + n]));
+            copy_range(recv, &mut outs[i], at);
             at += n;
         }
     });
+}
+
+/// `dst` (every element) from `src[at..]`, of the same dtype.
+fn copy_range(src: &HostData, dst: &mut HostData, at: usize) {
+    fn go<T: Element>(src: &HostData, dst: &mut [T], at: usize) {
+        let src = T::unwrap_ref(src).expect("internal: the fusion buffer has the group's dtype");
+        dst.copy_from_slice(&src[at..at + dst.len()]);
+    }
+    with_data!(dst, d => go(src, d, at))
 }
 
 /// Splits `members` (slot, bytes), in order, into the groups that make one
@@ -192,6 +226,11 @@ pub(crate) fn take_buffers(engine: &Engine, specs: &[(DType, usize)]) -> Vec<Hos
                     DType::I64 => HostData::I64(p.take(n)),
                     DType::F32 => HostData::F32(p.take(n)),
                     DType::F64 => HostData::F64(p.take(n)),
+                    DType::U8 => HostData::U8(p.take(n)),
+                    DType::I8 => HostData::I8(p.take(n)),
+                    DType::I16 => HostData::I16(p.take(n)),
+                    DType::F16 => HostData::F16(p.take(n)),
+                    DType::BF16 => HostData::BF16(p.take(n)),
                 },
             })
             .collect()
@@ -230,6 +269,11 @@ pub(crate) fn divide(data: &mut HostData, n: usize) {
         HostData::I64(v) => v.iter_mut().for_each(|x| *x /= n as i64),
         HostData::F32(v) => v.iter_mut().for_each(|x| *x /= n as f32),
         HostData::F64(v) => v.iter_mut().for_each(|x| *x /= n as f64),
+        HostData::U8(v) => v.iter_mut().for_each(|x| *x = (i32::from(*x) / n as i32) as u8),
+        HostData::I8(v) => v.iter_mut().for_each(|x| *x = (i32::from(*x) / n as i32) as i8),
+        HostData::I16(v) => v.iter_mut().for_each(|x| *x = (i32::from(*x) / n as i32) as i16),
+        HostData::F16(v) => v.iter_mut().for_each(|x| *x = half::f16::from_f32(x.to_f32() / n as f32)),
+        HostData::BF16(v) => v.iter_mut().for_each(|x| *x = half::bf16::from_f32(x.to_f32() / n as f32)),
     }
 }
 
@@ -249,6 +293,12 @@ pub(crate) fn broadcast(comm: &SimpleCommunicator, data: &mut HostData, root: us
         HostData::I64(v) => bcast_vec(comm, v, root),
         HostData::F32(v) => bcast_vec(comm, v, root),
         HostData::F64(v) => bcast_vec(comm, v, root),
+        HostData::U8(v) => bcast_vec(comm, v, root),
+        HostData::I8(v) => bcast_vec(comm, v, root),
+        HostData::I16(v) => bcast_vec(comm, v, root),
+        // Half floats travel as their bits.
+        HostData::F16(v) => bcast_vec(comm, v.reinterpret_cast_mut(), root),
+        HostData::BF16(v) => bcast_vec(comm, v.reinterpret_cast_mut(), root),
     }
 }
 
@@ -278,6 +328,11 @@ pub(crate) fn all_gather(comm: &SimpleCommunicator, data: &HostData, counts: &[i
         HostData::I64(v) => HostData::I64(gather_vec(comm, v, counts)),
         HostData::F32(v) => HostData::F32(gather_vec(comm, v, counts)),
         HostData::F64(v) => HostData::F64(gather_vec(comm, v, counts)),
+        HostData::U8(v) => HostData::U8(gather_vec(comm, v, counts)),
+        HostData::I8(v) => HostData::I8(gather_vec(comm, v, counts)),
+        HostData::I16(v) => HostData::I16(gather_vec(comm, v, counts)),
+        HostData::F16(v) => HostData::F16(gather_vec(comm, v.reinterpret_cast(), counts).into_iter().map(half::f16::from_bits).collect()),
+        HostData::BF16(v) => HostData::BF16(gather_vec(comm, v.reinterpret_cast(), counts).into_iter().map(half::bf16::from_bits).collect()),
     }
 }
 
@@ -295,6 +350,11 @@ pub(crate) fn append(dst: &mut HostData, src: Option<&HostData>, n: usize) {
         HostData::I64(d) => push(d, src, n),
         HostData::F32(d) => push(d, src, n),
         HostData::F64(d) => push(d, src, n),
+        HostData::U8(d) => push(d, src, n),
+        HostData::I8(d) => push(d, src, n),
+        HostData::I16(d) => push(d, src, n),
+        HostData::F16(d) => push(d, src, n),
+        HostData::BF16(d) => push(d, src, n),
     }
 }
 
@@ -306,6 +366,11 @@ pub(crate) fn with_capacity(dtype: DType, n: usize) -> HostData {
         DType::I64 => HostData::I64(Vec::with_capacity(n)),
         DType::F32 => HostData::F32(Vec::with_capacity(n)),
         DType::F64 => HostData::F64(Vec::with_capacity(n)),
+        DType::U8 => HostData::U8(Vec::with_capacity(n)),
+        DType::I8 => HostData::I8(Vec::with_capacity(n)),
+        DType::I16 => HostData::I16(Vec::with_capacity(n)),
+        DType::F16 => HostData::F16(Vec::with_capacity(n)),
+        DType::BF16 => HostData::BF16(Vec::with_capacity(n)),
     }
 }
 

@@ -98,8 +98,20 @@ pub fn scenarios(np: usize) -> Vec<(&'static str, bool, String)> {
     let limit = Duration::from_secs(120);
     let mut out = Vec::new();
 
-    let run = mpirun(np, &keep_going, "kill", &short, limit);
-    let verdict = if run.timed_out { Err("mpirun hung".to_string()) } else { survivors_ok(&run.stdout, np) };
+    let kill = || {
+        let run = mpirun(np, &keep_going, "kill", &short, limit);
+        if run.timed_out { Err("mpirun hung".to_string()) } else { survivors_ok(&run.stdout, np) }
+    };
+    // A survivor with no RESULT line at all was ended by mpirun itself: on
+    // a loaded 2-core machine Open MPI 4.1 sometimes fails in its own help
+    // printer ("ORTE_ERROR_LOG: Out of resource ... show_help.c") and takes
+    // the job down. That is mpirun's failure, not gradtape's, so the
+    // scenario runs once more and the note says so; a wrong or late Err
+    // still fails at once.
+    let verdict = match kill() {
+        Err(first) if first.ends_with("no result") => kill().map(|n| format!("{n} (second run; the first: {first})")),
+        v => v,
+    };
     out.push(("killed_rank_survivors_err_within_timeout", verdict.is_ok(), verdict.unwrap_or_else(|e| e)));
 
     let run = mpirun(np, &[], "stall", &short, limit);

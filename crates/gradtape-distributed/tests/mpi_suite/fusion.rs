@@ -121,9 +121,9 @@ fn tape_groups_and_none() -> Outcome {
 fn grouped_every_dtype() -> Outcome {
     let (r, n) = rs();
     let e = Engine::cpu();
-    let all = [DType::Bool, DType::I32, DType::I64, DType::F32, DType::F64];
+    let all = DType::ALL.to_vec();
     let mut ts = Vec::new();
-    for dt in all {
+    for &dt in &all {
         ts.push(e.from_slice(&[r as f64 + 1.0], &[]).and_then(|t| t.cast(dt)).map_err(e2s)?);
         ts.push(e.from_slice::<f64>(&[], &[0, 3]).and_then(|t| t.cast(dt)).map_err(e2s)?);
         ts.push(e.from_slice(&[(r % 2) as f64, 2.0, r as f64], &[3]).and_then(|t| t.cast(dt)).map_err(e2s)?);
@@ -131,7 +131,7 @@ fn grouped_every_dtype() -> Outcome {
     let refs: Vec<&Tensor> = ts.iter().collect();
     for threshold in [hvd::DEFAULT_FUSION_THRESHOLD, 0] {
         let out = with_threshold(threshold, || hvd::grouped_allreduce(&refs, ReduceOp::Sum)).map_err(e2s)?;
-        for (k, dt) in all.into_iter().enumerate() {
+        for (k, &dt) in all.iter().enumerate() {
             let sum = |f: &dyn Fn(usize) -> f64| -> f64 {
                 if dt == DType::Bool { (0..n).any(|q| f(q) != 0.0) as u8 as f64 } else { (0..n).map(f).sum() }
             };
