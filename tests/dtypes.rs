@@ -145,3 +145,28 @@ fn numpy_lattice_covers_the_narrow_dtypes() -> Result<()> {
     assert!((&u + &i).is_err());
     Ok(())
 }
+
+#[test]
+fn creation_and_random_give_the_asked_dtype() -> Result<()> {
+    for d in [DType::U8, DType::I8, DType::I16, DType::F16, DType::BF16] {
+        let r = range_from(1, 7, 2, Some(d))?;
+        assert_eq!((r.dtype(), r.to_f64_vec()), (d, vec![1.0, 3.0, 5.0]));
+        assert_eq!(zeros(&[2], d)?.dtype(), d);
+        assert_eq!(ones(&[2], d)?.to_f64_vec(), vec![1.0, 1.0]);
+    }
+    for d in [DType::F16, DType::BF16] {
+        let u = random::stateless_uniform(&[64], [1, 2], d)?;
+        assert_eq!(u.dtype(), d);
+        assert!(u.to_f64_vec().iter().all(|&x| (0.0..1.0).contains(&x)));
+        // Uint16ToHalf: the low 10 (bfloat16: 7) bits of each word, so every
+        // value is a multiple of 2^-10 (2^-7).
+        let q = if d == DType::F16 { 1024.0 } else { 128.0 };
+        assert!(u.to_f64_vec().iter().all(|&x| (x * q).fract() == 0.0));
+        let n = random::stateless_normal(&[64], [1, 2], 0.0, 1.0, d)?;
+        let n32 = random::stateless_normal(&[64], [1, 2], 0.0, 1.0, DType::F32)?;
+        assert_eq!(n.to_f64_vec(), n32.cast(d)?.to_f64_vec(), "float Box-Muller rounded to {d}");
+    }
+    // TF's random ops take int32 and int64 only.
+    assert!(random::stateless_uniform(&[2], [1, 2], DType::U8).is_err());
+    Ok(())
+}

@@ -138,6 +138,9 @@ pub fn range_from(
         DType::I32 => run!(i32, true),
         DType::I64 => run!(i64, true),
         DType::F32 => run!(f32, false),
+        // The narrow dtypes count in their compute type, then round once.
+        DType::U8 | DType::I8 | DType::I16 => run!(i32, true).cast(dt),
+        DType::F16 | DType::BF16 => run!(f32, false).cast(dt),
         _ => run!(f64, false),
     };
     let n = data.len();

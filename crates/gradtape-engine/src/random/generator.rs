@@ -92,7 +92,7 @@ impl Generator {
         let n = numel(shape, dtype)?;
         let data = match dtype {
             d if d.is_float() => uniform_float(self.take(n), n, d, lo.as_f64(), hi.as_f64()),
-            d if d.is_int() => {
+            d if super::random_int(d) => {
                 let range = int_range(d, lo, hi, "StatefulUniformInt")?;
                 uniform_int(self.take(n), n, d, Some(range))
             }
@@ -103,7 +103,7 @@ impl Generator {
 
     /// `generator.uniform_full_int(shape, dtype)`: the raw words.
     pub fn uniform_full_int(&self, shape: &[usize], dtype: DType) -> Result<Tensor> {
-        if !dtype.is_int() {
+        if !super::random_int(dtype) {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'dtype' of {dtype} is not in the list of allowed values: int32, int64, uint32, uint64 [Op:StatefulUniformFullInt]"
             )));

@@ -58,7 +58,7 @@ impl IntoSeed for &[i64] {
 }
 impl IntoSeed for &Tensor {
     fn into_seed(self) -> Result<[u64; 2]> {
-        if !self.dtype().is_int() {
+        if !random_int(self.dtype()) {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'Tseed' of {} is not in the list of allowed values: int32, int64 [Op:StatelessRandomGetKeyCounter]",
                 self.dtype()
@@ -128,6 +128,21 @@ fn numel(shape: &[usize], dtype: DType) -> Result<usize> {
 /// each step rounded in the dtype as TF's Python wrapper does.
 pub(crate) fn uniform_float(gen: Philox, n: usize, dtype: DType, lo: f64, hi: f64) -> HostData {
     match dtype {
+        DType::F16 | DType::BF16 => {
+            // TF's Uint16ToHalf / Uint16ToGfloat16: the low mantissa bits of
+            // one 32-bit word under exponent 0 make [1, 2); minus 1 (exact).
+            let f16 = dtype == DType::F16;
+            let u = philox::raw_words(gen, n).into_iter().map(|w| {
+                let w = w as u16;
+                if f16 {
+                    half::f16::from_bits((15 << 10) | (w & 0x3ff)).to_f32() - 1.0
+                } else {
+                    half::bf16::from_bits((127 << 7) | (w & 0x7f)).to_f32() - 1.0
+                }
+            });
+            let v: Vec<f32> = if (lo, hi) == (0.0, 1.0) { u.collect() } else { affine_half(u, hi - lo, lo, dtype) };
+            HostData::F32(v).cast(dtype)
+        }
         DType::F32 => {
             let (lo, hi) = (lo as f32, hi as f32);
             let v = philox::uniform_f32(gen, n);
@@ -138,6 +153,21 @@ pub(crate) fn uniform_float(gen: Philox, n: usize, dtype: DType, lo: f64, hi: f6
             HostData::F64(if (lo, hi) == (0.0, 1.0) { v } else { v.into_iter().map(|r| r * (hi - lo) + lo).collect() })
         }
     }
+}
+
+/// `x * scale + shift` in a half-float dtype, each operation (and the
+/// scalars) rounded to it, as TF's Python wrapper's tensor ops are.
+fn affine_half(x: impl Iterator<Item = f32>, scale: f64, shift: f64, dtype: DType) -> Vec<f32> {
+    let r = |v: f32| -> f32 {
+        if dtype == DType::F16 { half::f16::from_f32(v).to_f32() } else { half::bf16::from_f32(v).to_f32() }
+    };
+    let (s, m) = (r(scale as f32), r(shift as f32));
+    x.map(|v| r(r(r(v) * s) + m)).collect()
+}
+
+/// The integer dtypes TF's random ops take (int32, int64).
+pub(crate) fn random_int(dtype: DType) -> bool {
+    matches!(dtype, DType::I32 | DType::I64)
 }
 
 /// `n` integers in `[lo, hi)` (`lo + w % (hi - lo)`), or the raw words when unbounded.
@@ -170,6 +200,13 @@ pub(crate) fn uniform_int(gen: Philox, n: usize, dtype: DType, range: Option<(i6
 /// `n` normals times `stddev` plus `mean`, rounded in the dtype.
 pub(crate) fn normal_data(gen: Philox, n: usize, dtype: DType, mean: f64, stddev: f64, truncated: bool) -> HostData {
     match dtype {
+        DType::F16 | DType::BF16 => {
+            // TF's half normals are float Box-Muller samples rounded to the dtype.
+            let v = if truncated { philox::truncated_normal_f32(gen, n) } else { philox::normal_f32(gen, n) };
+            let round = |x: f32| HostData::F32(vec![x]).cast(dtype).cast(DType::F32).to_f64_vec()[0] as f32;
+            let v = v.into_iter().map(round);
+            HostData::F32(affine_half(v, stddev, mean, dtype)).cast(dtype)
+        }
         DType::F32 => {
             let v = if truncated { philox::truncated_normal_f32(gen, n) } else { philox::normal_f32(gen, n) };
             let (m, s) = (mean as f32, stddev as f32);
@@ -209,7 +246,7 @@ pub fn stateless_uniform(shape: &[usize], seed: impl IntoSeed, dtype: DType) -> 
     let n = numel(shape, dtype)?;
     let data = match dtype {
         d if d.is_float() => uniform_float(gen, n, d, 0.0, 1.0),
-        d if d.is_int() => uniform_int(gen, n, d, None),
+        d if random_int(d) => uniform_int(gen, n, d, None),
         d => return Err(unsupported_uniform(d, "StatelessRandomUniformV2")),
     };
     Ok(tensor(data, shape))
@@ -247,7 +284,7 @@ pub fn stateless_uniform_in(
             let [s0, s1] = seed.into_seed()?;
             uniform_float(Philox::from_stateless_seed(s0, s1), n, d, lo.as_f64(), hi.as_f64())
         }
-        d if d.is_int() => {
+        d if random_int(d) => {
             let range = int_range(d, lo, hi, "StatelessRandomUniformIntV2");
             let [s0, s1] = seed.into_seed()?;
             uniform_int(Philox::from_stateless_seed(s0, s1), n, d, Some(range?))
@@ -343,7 +380,7 @@ fn check_categorical(logits: &Tensor, num_samples: usize, dtype: DType, op: &str
     if !logits.dtype().is_float() {
         return Err(float_only(logits.dtype(), op).unwrap_err());
     }
-    if !dtype.is_int() {
+    if !random_int(dtype) {
         return Err(Error::InvalidArgument(format!(
             "Value for attr 'output_dtype' of {dtype} is not in the list of allowed values: int32, int64 [Op:{op}]"
         )));

@@ -56,7 +56,7 @@ pub fn uniform_in(
             let gen = kernel_stream("RandomUniform", d, seed, 256 * n as u64);
             uniform_float(gen, n, d, lo.as_f64(), hi.as_f64())
         }
-        d if d.is_int() => {
+        d if super::random_int(d) => {
             let range = int_range(d, lo, hi, "RandomUniformInt")?;
             let gen = kernel_stream("RandomUniformInt", d, seed, 256 * n as u64);
             uniform_int(gen, n, d, Some(range))
