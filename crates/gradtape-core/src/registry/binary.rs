@@ -109,8 +109,14 @@ impl BinaryOp {
             LessEqual => bit(a <= b),
             Greater => bit(a > b),
             GreaterEqual => bit(a >= b),
-            _ if int && b == 0.0 && self != Pow => error,
+            Maximum if a.is_nan() || b.is_nan() => f64::NAN,
+            Minimum if a.is_nan() || b.is_nan() => f64::NAN,
+            Maximum => a.max(b),
+            Minimum => a.min(b),
             Pow if int && b < 0.0 => error,
+            Pow => a.powf(b),
+            // Every op left divides by `b`.
+            _ if int && b == 0.0 => error,
             Div | DivNoNan if int => (a / b).trunc(),
             Div => a / b,
             DivNoNan if b == 0.0 => 0.0,
@@ -118,11 +124,6 @@ impl BinaryOp {
             // The quotient rounds to the dtype before it is floored or truncated.
             FloorDiv => round_to(dtype, a / b).floor(),
             TruncateDiv => round_to(dtype, a / b).trunc(),
-            Pow => a.powf(b),
-            Maximum if a.is_nan() || b.is_nan() => f64::NAN,
-            Minimum if a.is_nan() || b.is_nan() => f64::NAN,
-            Maximum => a.max(b),
-            Minimum => a.min(b),
             TruncateMod => a % b,
             FloorMod => {
                 // fmod is exact; the sign fix-up adds in the dtype's precision.
