@@ -65,6 +65,22 @@ float erf_f(float x) {
     float r = 1.0 - q * exp(-a * a);
     return x < 0.0 ? -r : r;
 }
+
+// Vulkan lets the builtin atan be 4096 ulps off; Cephes' atanf (relative
+// error below 2e-7): reduce |x| to [0, tan(pi/8)], then a polynomial.
+float atan_f(float x) {
+    float a = abs(x), y = 0.0;
+    if (a > 2.414213562373095) {
+        y = 1.5707963267948966;
+        a = -1.0 / a;
+    } else if (a > 0.4142135623730950) {
+        y = 0.7853981633974483;
+        a = (a - 1.0) / (a + 1.0);
+    }
+    float z = a * a;
+    y += (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * a + a;
+    return x < 0.0 ? -y : (x == 0.0 ? x : y);
+}
 #endif
 
 #if !defined(DT_BOOL)
@@ -98,6 +114,7 @@ T unary_op(uint op, T x) {
     case 12u: return log1p_f(x);
     case 13u: return expm1_f(x);
     case 17u: return erf_f(x);
+    case 18u: return atan_f(x);
 #endif
     default: return MISSING;
     }

@@ -41,6 +41,8 @@ family! {
         Round = 16 => "Round",
         /// The error function.
         Erf = 17 => "Erf",
+        /// The arctangent, in (-pi/2, pi/2).
+        Atan = 18 => "Atan",
     }
 }
 
@@ -105,6 +107,7 @@ impl UnaryOp {
             Ceil => x.ceil(),
             Round => x.round_ties_even(),
             Erf => libm::erf(x),
+            Atan => x.atan(),
         }
     }
 }

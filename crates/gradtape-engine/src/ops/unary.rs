@@ -51,6 +51,7 @@ macro_rules! float_fn {
             UnaryOp::Ceil => { let $f = |x: $t| x.ceil(); $body }
             UnaryOp::Round => { let $f = |x: $t| x.round_ties_even(); $body }
             UnaryOp::Erf => { let $f = |x: $t| <$t as Erf>::erf(x); $body }
+            UnaryOp::Atan => { let $f = |x: $t| x.atan(); $body }
         }
     };
 }
@@ -135,6 +136,8 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
         UnaryOp::Expm1 => g.mul(&y.add(1.0)?)?,
         // d erf = 2/sqrt(pi) exp(-x^2)
         UnaryOp::Erf => g.mul(&x.square()?.neg()?.exp()?.mul(std::f64::consts::FRAC_2_SQRT_PI)?)?,
+        // d atan = 1 / (1 + x^2)
+        UnaryOp::Atan => g.div(&x.square()?.add(1.0)?)?,
         UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round => unreachable!("internal: rounding has no gradient"),
     };
     Ok(smallvec![Some(dx)])
@@ -256,5 +259,15 @@ impl Tensor {
     /// `tf.math.erf`.
     pub fn erf(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Erf)
+    }
+    /// `tf.math.atan`: the arctangent, in (-pi/2, pi/2).
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// assert_eq!(constant([1.0f64])?.atan()?.to_vec::<f64>()?, vec![std::f64::consts::FRAC_PI_4]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn atan(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Atan)
     }
 }
