@@ -1,7 +1,7 @@
 #version 460
 // Binary elementwise ops and comparisons with NumPy broadcasting. Operands
 // are read through (collapsed) strides, 0 on broadcast axes; a comparison
-// writes bool as u32. OP picks the op (codes in ops/binary.rs).
+// writes bool as u32. OP picks the op (gradtape_core::registry::BinaryOp).
 // Record: out, a, b addrs; rank; a offset; b offset; dims[rank];
 // a strides[rank]; b strides[rank]. Rank 0 means both operands are
 // contiguous with the output's shape (the common case, no index math).
@@ -27,7 +27,7 @@ void main() {
         }
         T x = a.v[ia];
         T y = b.v[ib];
-        if (OP >= 8u) {
+        if (is_comparison(OP)) {
             BufU32(addr_at(P, 0)).v[i] = compare_op(OP, x, y) ? 1u : 0u;
         } else {
 #if defined(DT_BOOL)

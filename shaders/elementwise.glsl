@@ -1,8 +1,9 @@
 // Elementwise math shared by unary.comp, binary.comp and fused.comp. The op
-// codes are those of crates/gradtape-vulkan/src/ops/{unary,binary}.rs. With
-// a specialisation constant as `op` the switch folds to one case; an unknown
-// code yields NaN (int: the most negative value) so a missing case fails
-// the parity tests instead of passing silently.
+// codes are the discriminants of gradtape_core::registry's UnaryOp and
+// BinaryOp (tests/shader_cases.rs checks these case labels against their
+// ALL lists). With a specialisation constant as `op` the switch folds to
+// one case; an unknown code yields NaN (int: the most negative value) so a
+// missing case fails the parity tests instead of passing silently.
 
 #if IS_FLOAT
 #if defined(DT_F64)
@@ -17,6 +18,71 @@ T nan_t() { return uintBitsToFloat(0x7fc00000u); }
 #define MISSING int(0x80000000u)
 #endif
 
+#if defined(DT_F32)
+// GLSL has no log1p, expm1 or erf. These stay within a few float32 ulps
+// (erf: 1.5e-7 absolute) of the CPU's libm, where exp(x) - 1 and
+// log(1 + x) would lose every digit near 0.
+float log1p_f(float x) {
+    float u = 1.0 + x;
+    if (u == 1.0) return x;
+    if (isinf(u) && x > 0.0) return x;
+    // log(u) / (u - 1) corrects the rounding of 1 + x (Goldberg).
+    return log(u) * (x / (u - 1.0));
+}
+
+float expm1_f(float x) {
+    if (abs(x) < 0.5) {
+        // Taylor to x^8 (relative error below 2e-8 here); Horner keeps -0.
+        float p = 1.0 / 40320.0;
+        p = p * x + 1.0 / 5040.0;
+        p = p * x + 1.0 / 720.0;
+        p = p * x + 1.0 / 120.0;
+        p = p * x + 1.0 / 24.0;
+        p = p * x + 1.0 / 6.0;
+        p = p * x + 0.5;
+        p = p * x + 1.0;
+        return x * p;
+    }
+    return exp(x) - 1.0;
+}
+
+float erf_f(float x) {
+    float a = abs(x);
+    if (a < 0.5) {
+        // 2/sqrt(pi) (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320)
+        float z = x * x;
+        float p = -1.0 / 1320.0;
+        p = p * z + 1.0 / 216.0;
+        p = p * z - 1.0 / 42.0;
+        p = p * z + 1.0 / 10.0;
+        p = p * z - 1.0 / 3.0;
+        p = p * z + 1.0;
+        return 1.1283791670955126 * x * p;
+    }
+    // Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+    float t = 1.0 / (1.0 + 0.3275911 * a);
+    float q = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+    float r = 1.0 - q * exp(-a * a);
+    return x < 0.0 ? -r : r;
+}
+
+// Vulkan lets the builtin atan be 4096 ulps off; Cephes' atanf (relative
+// error below 2e-7): reduce |x| to [0, tan(pi/8)], then a polynomial.
+float atan_f(float x) {
+    float a = abs(x), y = 0.0;
+    if (a > 2.414213562373095) {
+        y = 1.5707963267948966;
+        a = -1.0 / a;
+    } else if (a > 0.4142135623730950) {
+        y = 0.7853981633974483;
+        a = (a - 1.0) / (a + 1.0);
+    }
+    float z = a * a;
+    y += (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * a + a;
+    return x < 0.0 ? -y : (x == 0.0 ? x : y);
+}
+#endif
+
 #if !defined(DT_BOOL)
 T unary_op(uint op, T x) {
     switch (op) {
@@ -26,8 +92,13 @@ T unary_op(uint op, T x) {
     // NaN passes through and -0.0 gives +0.0, as TF's Sign.
     case 2u: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x));
     case 5u: return sqrt(x);
+    case 14u: return floor(x);
+    case 15u: return ceil(x);
+    case 16u: return roundEven(x);
 #else
     case 2u: return T(sign(x));
+    // Rounding an integer is the integer.
+    case 16u: return x;
 #endif
     case 6u: return x * x;
     // TF's Relu keeps NaN (x != x only for NaN; never for ints).
@@ -40,6 +111,10 @@ T unary_op(uint op, T x) {
     // The builtin overflows to inf/inf = NaN for large |x| on some drivers.
     case 9u: return abs(x) > 9.0 ? sign(x) : tanh(x);
     case 10u: return 1.0 / (1.0 + exp(-x));
+    case 12u: return log1p_f(x);
+    case 13u: return expm1_f(x);
+    case 17u: return erf_f(x);
+    case 18u: return atan_f(x);
 #endif
     default: return MISSING;
     }
@@ -54,6 +129,21 @@ T int_pow(T a, T b) {
         a *= a;
         b >>= T(1);
     }
+    return r;
+}
+#endif
+
+#if IS_FLOAT
+// C's fmod, exact while |a / b| < 2^24 (float32): trunc(a / b) may be one
+// off where the quotient rounds across an integer; the fused multiply-add
+// gives a - q b in one rounding and the sign checks step q back.
+T fmod_t(T a, T b) {
+    if (isinf(b) && !isinf(a)) return a;
+    T q = trunc(a / b);
+    precise T r = fma(-q, b, a);
+    T step = a < T(0) ? -abs(b) : abs(b);
+    if (r != T(0) && ((r < T(0)) != (a < T(0)))) r += step;
+    if (abs(r) >= abs(b)) r -= step;
     return r;
 }
 #endif
@@ -93,6 +183,13 @@ T binary_op(uint op, T a, T b) {
     case 4u: return floor(a / b);
     case 6u: return (isnan(a) || a > b) ? a : b;
     case 7u: return (isnan(a) || a < b) ? a : b;
+    case 14u: {
+        T r = fmod_t(a, b);
+        return (r != T(0) && ((b < T(0)) != (r < T(0)))) ? r + b : r;
+    }
+    case 15u: return trunc(a / b);
+    case 16u: return fmod_t(a, b);
+    case 17u: return b == T(0) ? T(0) : a / b;
 #else
     // Integer division by zero gives 0, as the CPU kernel does.
     case 3u: return b == T(0) ? T(0) : a / b;
@@ -104,6 +201,14 @@ T binary_op(uint op, T a, T b) {
     case 5u: return int_pow(a, b);
     case 6u: return max(a, b);
     case 7u: return min(a, b);
+    // Remainders by a - (a / b) b: GLSL's % is undefined for negatives.
+    case 14u: {
+        if (b == T(0)) return T(0);
+        T r = a - (a / b) * b;
+        return (r != T(0) && ((a < T(0)) != (b < T(0)))) ? r + b : r;
+    }
+    case 15u: return b == T(0) ? T(0) : a / b;
+    case 16u: return b == T(0) ? T(0) : a - (a / b) * b;
 #endif
 #if defined(DT_F32)
     case 5u: return pow_f(a, b);
@@ -114,6 +219,10 @@ T binary_op(uint op, T a, T b) {
 
 #endif
 
+bool is_comparison(uint op) {
+    return op >= 8u && op <= 13u;
+}
+
 bool compare_op(uint op, T a, T b) {
     switch (op) {
     case 8u: return a == b;
@@ -121,6 +230,7 @@ bool compare_op(uint op, T a, T b) {
     case 10u: return a < b;
     case 11u: return a <= b;
     case 12u: return a > b;
-    default: return a >= b;
+    case 13u: return a >= b;
+    default: return false;
     }
 }

@@ -1,8 +1,8 @@
 #version 460
 // Reductions. The input is seen as [M outputs] x [K reduced elements],
 // each side a (collapsed) strided index space, so any axis list reduces
-// with one kernel. OP: 0 sum, 1 prod, 2 max, 3 min (mean is a sum with a
-// divisor). A long reduction into few outputs is split S ways: this
+// with one kernel. OP: gradtape_core::registry::ReduceOp's code, 0 sum,
+// 1 prod, 2 max, 3 min (mean, 4, is run as a sum with a divisor). A long reduction into few outputs is split S ways: this
 // kernel writes M*S partials, and a second dispatch reduces those.
 // Record: out, x addrs; M; K; kept rank; reduced rank; x offset; divisor
 // (0: none); S; mode (0: a thread per output, 1: a workgroup per output);
@@ -30,6 +30,7 @@ T identity() {
     case 1u: return T(1);
     case 2u: return -inf - T(IS_FLOAT == 0 ? 1 : 0);
     case 3u: return inf;
+    case 0u:
     default: return T(0);
     }
 }
@@ -45,6 +46,7 @@ T combine(T a, T x) {
     case 2u: return max(a, x);
     case 3u: return min(a, x);
 #endif
+    case 0u:
     default: return a + x;
     }
 }

@@ -1,129 +1,42 @@
 //! Elementwise ops on random shapes and values (NaN, infinities and signed
 //! zeros included) against naive float64 references written here: unary
 //! math, binary arithmetic and comparisons with NumPy broadcasting, cast and
-//! where. `+ - * /`, sqrt and square of float32 inputs are exact in float64,
-//! so their float32 results must match the rounded reference bit for bit;
+//! where. Every primitive of the registry (`UnaryOp::ALL`, `BinaryOp::ALL`)
+//! is drawn, against its float64 `reference`; the exact ones (`+ - * /`,
+//! sqrt, rounding, ...) must match the rounded reference bit for bit,
 //! transcendentals get a few ulps.
 
 mod prop_common;
 
 use gradtape::*;
+use gradtape::ops::binary::BinaryOp;
+use gradtape::ops::unary::UnaryOp;
 use prop_common::*;
 use proptest::prelude::*;
 
-const UNARY: [&str; 12] = ["neg", "abs", "sign", "exp", "log", "sqrt", "square", "sin", "cos", "tanh", "sigmoid", "relu"];
-
-fn unary(t: &Tensor, op: &str) -> Result<Tensor> {
-    match op {
-        "neg" => t.neg(),
-        "abs" => t.abs(),
-        "sign" => t.sign(),
-        "exp" => t.exp(),
-        "log" => t.log(),
-        "sqrt" => t.sqrt(),
-        "square" => t.square(),
-        "sin" => t.sin(),
-        "cos" => t.cos(),
-        "tanh" => t.tanh(),
-        "sigmoid" => t.sigmoid(),
-        _ => t.relu(),
-    }
-}
-
-fn unary_ref(op: &str, x: f64) -> f64 {
-    match op {
-        "neg" => -x,
-        "abs" => x.abs(),
-        "sign" if x.is_nan() || x == 0.0 => x,
-        "sign" => x.signum(),
-        "exp" => x.exp(),
-        "log" => x.ln(),
-        "sqrt" => x.sqrt(),
-        "square" => x * x,
-        "sin" => x.sin(),
-        "cos" => x.cos(),
-        "tanh" => x.tanh(),
-        "sigmoid" => 1.0 / (1.0 + (-x).exp()),
-        _ if x.is_nan() => x,
-        _ => x.max(0.0),
-    }
-}
-
 /// (relative, absolute) tolerance of `op` in `dtype`: 0 where IEEE rounding makes it exact.
-fn unary_tol(op: &str, dtype: DType) -> (f64, f64) {
-    let exact = matches!(op, "neg" | "abs" | "sign" | "sqrt" | "square" | "relu");
-    match (exact, dtype) {
+fn unary_tol(op: UnaryOp, dtype: DType) -> (f64, f64) {
+    match (op.is_exact(), dtype) {
         (true, _) => (0.0, 0.0),
         (false, DType::F32) => (4e-7, 1e-37),
         (false, _) => (1e-14, 1e-300),
     }
 }
 
-const BINARY: [&str; 14] = [
-    "add", "sub", "mul", "div", "floordiv", "pow", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
-    "greater_equal",
-];
-
-fn binary(a: &Tensor, b: &Tensor, op: &str) -> Result<Tensor> {
-    match op {
-        "add" => a.add(b),
-        "sub" => a.sub(b),
-        "mul" => a.mul(b),
-        "div" => a.div(b),
-        "floordiv" => a.floordiv(b),
-        "pow" => a.pow(b),
-        "maximum" => a.maximum(b),
-        "minimum" => a.minimum(b),
-        "equal" => a.equal(b),
-        "not_equal" => a.not_equal(b),
-        "less" => a.less(b),
-        "less_equal" => a.less_equal(b),
-        "greater" => a.greater(b),
-        _ => a.greater_equal(b),
+fn binary_tol(op: BinaryOp, dtype: DType) -> (f64, f64) {
+    match (op.is_exact(), dtype) {
+        (true, _) => (0.0, 0.0),
+        (false, DType::F32) => (4e-7, 1e-37),
+        (false, _) => (1e-14, 1e-300),
     }
 }
 
-/// The reference in float64; `dtype` is the operands', for the rounding
-/// that float floordiv and integer ops see.
-fn binary_ref(op: &str, x: f64, y: f64, dtype: DType) -> f64 {
-    let b = |c: bool| c as u8 as f64;
-    match op {
-        "add" => x + y,
-        "sub" => x - y,
-        "mul" => x * y,
-        "div" => x / y,
-        "floordiv" if dtype.is_float() => round_to(dtype, x / y).floor(),
-        "floordiv" => (x / y).floor(),
-        "pow" => x.powf(y),
-        // NaN wins either way round, as in TF.
-        "maximum" if x.is_nan() || y.is_nan() => f64::NAN,
-        "minimum" if x.is_nan() || y.is_nan() => f64::NAN,
-        "maximum" => x.max(y),
-        "minimum" => x.min(y),
-        "equal" => b(x == y),
-        "not_equal" => b(x != y),
-        "less" => b(x < y),
-        "less_equal" => b(x <= y),
-        "greater" => b(x > y),
-        _ => b(x >= y),
-    }
-}
-
-fn binary_tol(op: &str, dtype: DType) -> (f64, f64) {
-    match (op, dtype) {
-        ("pow", DType::F32) => (4e-7, 1e-37),
-        ("pow", _) => (1e-14, 1e-300),
-        _ => (0.0, 0.0),
-    }
-}
-
-/// The result dtype of `op` on `dtype` operands: comparisons give bool,
-/// and Python's `/` on integers is true division in float64.
-fn binary_dtype(op: &str, dtype: DType) -> DType {
-    match op {
-        "equal" | "not_equal" | "less" | "less_equal" | "greater" | "greater_equal" => DType::Bool,
-        "div" if !dtype.is_float() => DType::F64,
-        _ => dtype,
+/// The result dtype of `op` on `dtype` operands: comparisons give bool.
+fn binary_dtype(op: BinaryOp, dtype: DType) -> DType {
+    if op.is_comparison() {
+        DType::Bool
+    } else {
+        dtype
     }
 }
 
@@ -146,41 +59,43 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn unary_float_ops_match_the_reference((dt, s, v) in float_case(), op in prop::sample::select(&UNARY[..])) {
+    fn unary_float_ops_match_the_reference((dt, s, v) in float_case(), op in prop::sample::select(UnaryOp::ALL)) {
         let e = Engine::cpu();
         let x = tensor(&e, dt, &s, &v);
         let xs = x.to_f64_vec();
         // Every op propagates NaN (Relu too: TF's is cwiseMax<PropagateNaN>).
-        let want: Vec<f64> = xs.iter().map(|&a| unary_ref(op, a)).collect();
-        check(&unary(&x, op)?, &s, dt, &want, unary_tol(op, dt))?;
+        let want: Vec<f64> = xs.iter().map(|&a| op.reference(a)).collect();
+        check(&x.unary(op)?, &s, dt, &want, unary_tol(op, dt))?;
     }
 
-    /// Neg, abs, sign, square and relu have integer kernels (wrapping, as
-    /// C++ does); the transcendentals refuse integers and bool, as TF does.
+    /// The ops that take integers (neg, abs, sign, square, relu, round)
+    /// have integer kernels (wrapping, as C++ does); the others refuse
+    /// integers and bool, as TF does.
     #[test]
     fn unary_integer_ops((dt, s, v) in (int_dtype(), shape(3, 4)).prop_flat_map(|(dt, s)| (Just(dt), values_for(s, int_value().boxed()))).prop_map(|(dt, (s, v))| (dt, s, v)),
-                         op in prop::sample::select(&UNARY[..])) {
+                         op in prop::sample::select(UnaryOp::ALL)) {
         let e = Engine::cpu();
         let x = tensor(&e, dt, &s, &v);
-        match unary(&x, op) {
+        match x.unary(op) {
             Ok(y) => {
-                prop_assert!(matches!(op, "neg" | "abs" | "sign" | "square" | "relu"), "{} accepted {}", op, dt);
-                let want: Vec<f64> = v.iter().map(|&a| unary_ref(op, a)).collect();
+                prop_assert!(op.takes_ints(), "{:?} accepted {}", op, dt);
+                let want: Vec<f64> = v.iter().map(|&a| op.reference(a)).collect();
                 check(&y, &s, dt, &want, (0.0, 0.0))?;
             }
             Err(err) => {
-                prop_assert!(!matches!(op, "neg" | "abs" | "sign" | "square" | "relu"), "{}: {}", op, err);
+                prop_assert!(!op.takes_ints(), "{:?}: {}", op, err);
                 let want = format!("Value for attr 'T' of {dt} is not in the list of allowed values");
                 prop_assert!(err.to_string().contains(&want), "{}", err);
+                prop_assert!(err.to_string().ends_with(&format!("[Op:{}]", op.name())), "{}", err);
             }
         }
-        prop_assert!(unary(&tensor(&e, DType::Bool, &s, &v), op).is_err());
+        prop_assert!(tensor(&e, DType::Bool, &s, &v).unary(op).is_err());
     }
 
     #[test]
     fn binary_float_ops_broadcast_and_match_the_reference(
         dt in float_dtype(), (sa, sb, va, vb) in broadcast_case(4, 3, float_value().boxed(), float_value().boxed()),
-        op in prop::sample::select(&BINARY[..]),
+        op in prop::sample::select(BinaryOp::ALL),
     ) {
         let e = Engine::cpu();
         let (a, b) = (tensor(&e, dt, &sa, &va), tensor(&e, dt, &sb, &vb));
@@ -189,48 +104,68 @@ proptest! {
         let want: Vec<f64> = (0..out.iter().product())
             .map(|i| {
                 let idx = unravel(i, &out);
-                binary_ref(op, xa[broadcast_source(&idx, &sa)], xb[broadcast_source(&idx, &sb)], dt)
+                op.reference(xa[broadcast_source(&idx, &sa)], xb[broadcast_source(&idx, &sb)], dt)
             })
             .collect();
-        check(&binary(&a, &b, op)?, &out, binary_dtype(op, dt), &want, binary_tol(op, dt))?;
+        check(&a.binary(op, &b)?, &out, binary_dtype(op, dt), &want, binary_tol(op, dt))?;
     }
 
-    /// Integer arithmetic is exact on small values; `/` is true division in
-    /// float64. Division by zero and negative powers (TF's run-time errors) are left out.
+    /// Integer arithmetic is exact on small values; `RealDiv` truncates.
+    /// A zero divisor or a negative power is TF's error at the call (the
+    /// reference says NaN there), and an op without an integer kernel is
+    /// TF's dtype error.
     #[test]
     fn binary_integer_ops(
-        dt in int_dtype(), op in prop::sample::select(&BINARY[..]),
-        (sa, sb, va, vb) in broadcast_case(3, 3, int_value().boxed(), prop_oneof![1.0..=5.0f64, -5.0..=-1.0f64].prop_map(f64::round).boxed()),
+        dt in int_dtype(), op in prop::sample::select(BinaryOp::ALL),
+        (sa, sb, va, vb) in broadcast_case(3, 3, int_value().boxed(), prop_oneof![4 => 1.0..=5.0f64, 4 => -5.0..=-1.0f64, 1 => Just(0.0)].prop_map(f64::round).boxed()),
     ) {
         let e = Engine::cpu();
-        let vb: Vec<f64> = if op == "pow" { vb.iter().map(|x| x.abs()).collect() } else { vb };
         let (a, b) = (tensor(&e, dt, &sa, &va), tensor(&e, dt, &sb, &vb));
         let out = np_broadcast(&sa, &sb).unwrap();
         let want: Vec<f64> = (0..out.iter().product())
             .map(|i| {
                 let idx = unravel(i, &out);
-                binary_ref(op, va[broadcast_source(&idx, &sa)], vb[broadcast_source(&idx, &sb)], dt)
+                op.reference(va[broadcast_source(&idx, &sa)], vb[broadcast_source(&idx, &sb)], dt)
             })
             .collect();
-        check(&binary(&a, &b, op)?, &out, binary_dtype(op, dt), &want, (0.0, 0.0))?;
+        // TF reads the whole divisor (or exponent), even where the output is empty.
+        let domain_error = vb.iter().any(|&y| op.reference(1.0, y, dt).is_nan());
+        match a.binary(op, &b) {
+            Ok(y) => {
+                prop_assert!(op.takes_ints(), "{:?} accepted {}", op, dt);
+                prop_assert!(!domain_error, "{:?} gave no error on {:?}", op, vb);
+                check(&y, &out, binary_dtype(op, dt), &want, (0.0, 0.0))?;
+                if op == BinaryOp::Div {
+                    // Python's `/` on integers is true division in float64, not RealDiv.
+                    let want: Vec<f64> = (0..out.iter().product())
+                        .map(|i| { let idx = unravel(i, &out); va[broadcast_source(&idx, &sa)] / vb[broadcast_source(&idx, &sb)] })
+                        .collect();
+                    check(&a.div(&b)?, &out, DType::F64, &want, (0.0, 0.0))?;
+                }
+            }
+            Err(err) => {
+                prop_assert!(!op.takes_ints() || domain_error, "{:?}: {}", op, err);
+                prop_assert!(err.to_string().ends_with(&format!("[Op:{}]", op.name())), "{}", err);
+            }
+        }
     }
 
     /// Only `==` and `!=` take bools.
     #[test]
     fn binary_bool_ops((sa, sb, va, vb) in broadcast_case(3, 3, (0..2).prop_map(f64::from).boxed(), (0..2).prop_map(f64::from).boxed()),
-                       op in prop::sample::select(&BINARY[..])) {
+                       op in prop::sample::select(BinaryOp::ALL)) {
         let e = Engine::cpu();
         let (a, b) = (tensor(&e, DType::Bool, &sa, &va), tensor(&e, DType::Bool, &sb, &vb));
-        match binary(&a, &b, op) {
+        match a.binary(op, &b) {
             Ok(y) => {
-                prop_assert!(op == "equal" || op == "not_equal");
+                prop_assert!(op.takes_bools(), "{:?} accepted bool", op);
                 let out = np_broadcast(&sa, &sb).unwrap();
                 let want: Vec<f64> = (0..out.iter().product())
-                    .map(|i| { let idx = unravel(i, &out); binary_ref(op, va[broadcast_source(&idx, &sa)], vb[broadcast_source(&idx, &sb)], DType::Bool) })
+                    .map(|i| { let idx = unravel(i, &out); op.reference(va[broadcast_source(&idx, &sa)], vb[broadcast_source(&idx, &sb)], DType::Bool) })
                     .collect();
                 check(&y, &out, DType::Bool, &want, (0.0, 0.0))?;
             }
-            Err(err) => prop_assert!(op != "equal" && op != "not_equal", "{}: {}", op, err),
+            Err(err) => prop_assert!(!op.takes_bools(), "{:?}: {}", op, err),
         }
     }
 

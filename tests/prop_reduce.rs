@@ -16,7 +16,8 @@ fn reduce(t: &Tensor, op: &str, axes: Axes, keep: bool) -> Result<Tensor> {
         "mean" => t.reduce_mean_with(axes, keep),
         "max" => t.reduce_max_with(axes, keep),
         "min" => t.reduce_min_with(axes, keep),
-        _ => t.reduce_prod_with(axes, keep),
+        "prod" => t.reduce_prod_with(axes, keep),
+        other => unreachable!("no reduction {other} in the table"),
     }
 }
 
@@ -67,7 +68,8 @@ fn reduce_ref(op: &str, dt: DType, s: &[usize], axes: &[usize], xs: &[f64]) -> (
             "min" => g.iter().copied().fold(if dt == DType::I32 { i32::MAX as f64 } else { i64::MAX as f64 }, f64::min),
             "prod" if dt == DType::I32 => g.iter().fold(1i32, |a, &x| a.wrapping_mul(x as i32)) as f64,
             "prod" if dt == DType::I64 => g.iter().fold(1i64, |a, &x| a.wrapping_mul(x as i64)) as f64,
-            _ => g.iter().product(),
+            "prod" => g.iter().product(),
+            other => unreachable!("no reduction {other} in the table"),
         }
     };
     let scale: Vec<f64> = groups.iter().map(|g| g.iter().map(|x| x.abs()).sum::<f64>() * g.len() as f64).collect();

@@ -6,6 +6,8 @@
 
 #![cfg(feature = "vulkan")]
 
+use gradtape::ops::binary::BinaryOp;
+use gradtape::ops::unary::UnaryOp;
 use gradtape::*;
 
 fn vulkan() -> Option<Engine> {
@@ -114,66 +116,55 @@ fn spec(dt: DType, shape: &[usize], lo: f64, hi: f64) -> In {
     In(dt, shape.to_vec(), lo, hi)
 }
 
+/// Every `UnaryOp` of the registry, in every dtype it takes, on its domain.
 #[test]
 fn unary_ops() {
-    type U = fn(&Tensor) -> Result<Tensor>;
-    let all: [(&str, U, f64, f64, bool); 12] = [
-        ("neg", Tensor::neg, -3.0, 3.0, true),
-        ("abs", Tensor::abs, -3.0, 3.0, true),
-        ("sign", Tensor::sign, -3.0, 3.0, true),
-        ("exp", Tensor::exp, -3.0, 3.0, false),
-        ("log", Tensor::log, 0.1, 5.0, false),
-        ("sqrt", Tensor::sqrt, 0.1, 5.0, false),
-        ("square", Tensor::square, -3.0, 3.0, true),
-        ("sin", Tensor::sin, -3.0, 3.0, false),
-        ("cos", Tensor::cos, -3.0, 3.0, false),
-        ("tanh", Tensor::tanh, -12.0, 12.0, false),
-        ("sigmoid", Tensor::sigmoid, -6.0, 6.0, false),
-        ("relu", Tensor::relu, -3.0, 3.0, true),
-    ];
-    for (name, op, lo, hi, ints) in all {
+    for &op in UnaryOp::ALL {
+        let (lo, hi) = op.domain();
         for dt in NUMBERS {
-            if !ints && !dt.is_float() {
+            if !op.takes_ints() && !dt.is_float() {
                 continue;
             }
             for shape in [&[][..], &[7], &[3, 5], &[2, 3, 4]] {
-                check(&format!("{name} {dt} {shape:?}"), &[spec(dt, shape, lo, hi)], |x| op(&x[0]));
+                check(&format!("{op:?} {dt} {shape:?}"), &[spec(dt, shape, lo, hi)], |x| x[0].unary(op));
             }
         }
         // A transposed view, then the op.
-        check(&format!("{name} of a transpose"), &[spec(DType::F32, &[4, 6], lo, hi)], |x| op(&x[0].t()?));
+        check(&format!("{op:?} of a transpose"), &[spec(DType::F32, &[4, 6], lo, hi)], |x| x[0].t()?.unary(op));
     }
 }
 
 #[test]
 fn binary_ops() {
-    type B = fn(&Tensor, &Tensor) -> Result<Tensor>;
-    let all: [(&str, B, f64, f64); 13] = [
-        ("add", |a, b| a.add(b), -3.0, 3.0),
-        ("sub", |a, b| a.sub(b), -3.0, 3.0),
-        ("mul", |a, b| a.mul(b), -3.0, 3.0),
-        // From 1: an integer divisor of 0 is an error before any device runs (TF's rule).
-        ("floordiv", |a, b| a.floordiv(b), 1.0, 9.0),
-        ("pow", |a, b| a.pow(b), 0.5, 3.0),
-        ("maximum", |a, b| a.maximum(b), -3.0, 3.0),
-        ("minimum", |a, b| a.minimum(b), -3.0, 3.0),
-        ("equal", |a, b| a.equal(b), -2.0, 2.0),
-        ("not_equal", |a, b| a.not_equal(b), -2.0, 2.0),
-        ("less", |a, b| a.less(b), -3.0, 3.0),
-        ("less_equal", |a, b| a.less_equal(b), -2.0, 2.0),
-        ("greater", |a, b| a.greater(b), -3.0, 3.0),
-        ("greater_equal", |a, b| a.greater_equal(b), -2.0, 2.0),
-    ];
     let shapes: [(&[usize], &[usize]); 5] = [(&[], &[]), (&[6], &[6]), (&[3, 1], &[1, 4]), (&[4], &[2, 3, 4]), (&[2, 3, 4], &[])];
-    for (name, op, lo, hi) in all {
+    // Every `BinaryOp` of the registry on its domain (a divisor's is
+    // nonzero: an integer 0 is TF's error before any device runs).
+    for &op in BinaryOp::ALL {
+        let (lo, hi) = op.domain();
         for dt in NUMBERS {
+            if !op.takes_ints() && !dt.is_float() {
+                continue;
+            }
             for (sa, sb) in shapes {
-                check(&format!("{name} {dt} {sa:?} {sb:?}"), &[spec(dt, sa, lo, hi), spec(dt, sb, lo, hi)], |x| {
-                    op(&x[0], &x[1])
+                check(&format!("{op:?} {dt} {sa:?} {sb:?}"), &[spec(dt, sa, lo, hi), spec(dt, sb, lo, hi)], |x| {
+                    x[0].binary(op, &x[1])
                 });
             }
         }
-        check(&format!("{name} of transposed views"), &[f32s(&[3, 4]), f32s(&[4, 3])], |x| op(&x[0].t()?, &x[1]));
+        let views = [spec(DType::F32, &[3, 4], lo, hi), spec(DType::F32, &[4, 3], lo, hi)];
+        check(&format!("{op:?} of transposed views"), &views, |x| x[0].t()?.binary(op, &x[1]));
+        if lo > 0.0 {
+            // A domain kept positive (divisors, pow): signed operands too,
+            // with negative right operands, where the op allows them.
+            for dt in NUMBERS {
+                let allowed = if dt.is_float() { true } else { op.takes_ints() && !op.reference(1.0, -1.0, dt).is_nan() };
+                if allowed {
+                    check(&format!("{op:?} {dt} signed"), &[spec(dt, &[4, 5], -hi, hi), spec(dt, &[5], -hi, -lo)], |x| {
+                        x[0].binary(op, &x[1])
+                    });
+                }
+            }
+        }
     }
     for dt in FLOATS {
         check(&format!("div {dt}"), &[spec(dt, &[3, 4], -3.0, 3.0), spec(dt, &[4], 0.5, 2.0)], |x| x[0].div(&x[1]));
@@ -181,10 +172,9 @@ fn binary_ops() {
     check("int div (to float64)", &[spec(DType::I32, &[5], -9.0, 9.0), spec(DType::I32, &[5], 1.0, 4.0)], |x| {
         x[0].div(&x[1])
     });
-    let bool_ops: [fn(&Tensor, &Tensor) -> Result<Tensor>; 2] = [|a, b| a.equal(b), |a, b| a.not_equal(b)];
-    for op in bool_ops {
-        check("bool comparison", &[spec(DType::Bool, &[3, 4], 0.0, 1.0), spec(DType::Bool, &[4], 0.0, 1.0)], |x| {
-            op(&x[0], &x[1])
+    for &op in BinaryOp::ALL.iter().filter(|op| op.takes_bools()) {
+        check(&format!("bool {op:?}"), &[spec(DType::Bool, &[3, 4], 0.0, 1.0), spec(DType::Bool, &[4], 0.0, 1.0)], |x| {
+            x[0].binary(op, &x[1])
         });
     }
 }
@@ -311,6 +301,22 @@ fn select() {
         });
     }
     check("where gradient", &[f32s(&[3, 4]), f32s(&[3, 4])], |x| x[0].greater(&x[1])?.select(&x[0].exp()?, &x[1].square()?));
+}
+
+/// Every float32 elementwise primitive inside a fused chain (`x * 1` before
+/// and `+ x` after make it a chain of three), forward and backward.
+#[test]
+fn every_primitive_fuses() {
+    for &op in UnaryOp::ALL {
+        let (lo, hi) = op.domain();
+        check(&format!("fused {op:?}"), &[spec(DType::F32, &[5, 6], lo, hi)], |x| x[0].mul(1.0)?.unary(op)?.add(&x[0]));
+    }
+    for &op in BinaryOp::ALL.iter().filter(|op| !op.is_comparison()) {
+        let (lo, hi) = op.domain();
+        check(&format!("fused {op:?}"), &[spec(DType::F32, &[5, 6], lo, hi), spec(DType::F32, &[5, 6], lo, hi)], |x| {
+            x[0].mul(1.0)?.binary(op, &x[1])?.add(&x[0])
+        });
+    }
 }
 
 #[test]

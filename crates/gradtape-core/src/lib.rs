@@ -11,6 +11,7 @@ mod dtype;
 mod error;
 pub mod format;
 mod format_float;
+pub mod registry;
 mod shape;
 
 pub use data::{Element, HostData};

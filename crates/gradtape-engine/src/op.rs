@@ -1,14 +1,25 @@
 //! The primitive op vocabulary. Every op the user calls is one of these or
 //! composed from them; each family's shape rules, CPU kernel and gradient
-//! rule live in `ops/<family>.rs`.
+//! rule live in `ops/<family>.rs`, its enum (if it has one) in
+//! `gradtape_core::registry`.
+//!
+//! This module sits above the families: it imports them to dispatch, and
+//! they never import it. A family queues an op as its own type
+//! (`UnaryOp`, `Movement::Transpose`, ...) converted by the `From` impls
+//! at the end of this file.
 
 use std::sync::Arc;
 
 use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
-use crate::ops::{binary::BinaryOp, movement::SliceSpec, reduce::ReduceOp, unary::UnaryOp};
+use crate::ops::cast::CastOp;
+use crate::ops::ext::{self, ExtOp};
+use crate::ops::matmul::MatMulOp;
+use crate::ops::movement::{Movement, SliceSpec};
+use crate::ops::reduce::Reduction;
 use crate::ops::{binary, cast, matmul, movement, reduce, unary};
+use gradtape_core::registry::{BinaryOp, ReduceOp, UnaryOp};
 use crate::pool::BufferPool;
 use crate::Tensor;
 use gradtape_core::Result;
@@ -58,7 +69,7 @@ pub enum OpKind {
     /// A variable read, or `tf.identity`.
     Identity,
     /// A primitive added for issue 15, in its own family file (`ops/ext.rs`).
-    Ext(crate::ops::ext::ExtOp),
+    Ext(ExtOp),
 }
 
 impl OpKind {
@@ -120,7 +131,7 @@ pub(crate) fn run_cpu(
         OpKind::SliceGrad(spec) => Arc::new(movement::slice_grad_cpu(d(0), s(0), spec, out)),
         OpKind::Cast => Arc::new(d(0).cast(dtype)),
         OpKind::Select => Arc::new(cast::select_cpu(d(0), s(0), d(1), s(1), d(2), s(2), out)),
-        OpKind::Ext(e) => Arc::new(crate::ops::ext::cpu(e, inputs, out, dtype)),
+        OpKind::Ext(e) => Arc::new(ext::cpu(e, inputs, out, dtype)),
     }
 }
 
@@ -188,6 +199,58 @@ pub(crate) fn gradient(
         OpKind::Cast => cast::cast_grad(&inputs[0], output, g),
         OpKind::Select => cast::select_grad(inputs, g, batch, needs),
         OpKind::Identity => Ok(smallvec::smallvec![Some(g.clone())]),
-        OpKind::Ext(e) => crate::ops::ext::grad(e, inputs, output, g, batch, needs),
+        OpKind::Ext(e) => ext::grad(e, inputs, output, g, batch, needs),
+    }
+}
+
+impl From<UnaryOp> for OpKind {
+    fn from(op: UnaryOp) -> OpKind {
+        OpKind::Unary(op)
+    }
+}
+
+impl From<BinaryOp> for OpKind {
+    fn from(op: BinaryOp) -> OpKind {
+        OpKind::Binary(op)
+    }
+}
+
+impl From<Reduction> for OpKind {
+    fn from(r: Reduction) -> OpKind {
+        OpKind::Reduce { op: r.op, axes: r.axes, keepdims: r.keepdims }
+    }
+}
+
+impl From<MatMulOp> for OpKind {
+    fn from(m: MatMulOp) -> OpKind {
+        OpKind::MatMul { transpose_a: m.transpose_a, transpose_b: m.transpose_b }
+    }
+}
+
+impl From<Movement> for OpKind {
+    fn from(m: Movement) -> OpKind {
+        match m {
+            Movement::Reshape => OpKind::Reshape,
+            Movement::Transpose(perm) => OpKind::Transpose(perm),
+            Movement::BroadcastTo => OpKind::BroadcastTo,
+            Movement::Concat { axis } => OpKind::Concat { axis },
+            Movement::Slice(spec) => OpKind::Slice(spec),
+            Movement::SliceGrad(spec) => OpKind::SliceGrad(spec),
+        }
+    }
+}
+
+impl From<CastOp> for OpKind {
+    fn from(c: CastOp) -> OpKind {
+        match c {
+            CastOp::Cast => OpKind::Cast,
+            CastOp::Select => OpKind::Select,
+        }
+    }
+}
+
+impl From<ExtOp> for OpKind {
+    fn from(e: ExtOp) -> OpKind {
+        OpKind::Ext(e)
     }
 }

@@ -36,14 +36,19 @@
 //! - **Pipelines** are cached by (shader variant, specialisation constants).
 //!   Each op family has one shader in `shaders/` compiled once per element
 //!   type (defines), and a specialisation constant picks the op inside it
-//!   (see `ops/`). An op code the shader does not know writes NaN.
+//!   (see `ops/`). The API takes the op enums of `gradtape_core::registry`
+//!   (`UnaryOp`, `BinaryOp`, `ReduceOp`); their fixed discriminants become
+//!   the constants here and nowhere else. An op code the shader does not
+//!   know writes NaN.
 //! - **Element types**: float32, int32 and bool (one u32 per element on
 //!   the device) everywhere; int64 and float64 arithmetic only with
 //!   `shaderInt64` / `shaderFloat64`; the type-blind kernels (movement,
 //!   select) move 64-bit elements on any device. GLSL has no float64
-//!   transcendentals, so float64 exp, log, sin, cos, tanh, sigmoid and pow
-//!   are not offered (`ops::unary::has`); the engine runs
-//!   whatever is not offered on the CPU.
+//!   transcendentals, so float64 is offered only for the registry's exact
+//!   ops (`is_exact`: no exp, log, sin, ..., pow; see `ops::unary::has`);
+//!   the engine runs whatever is not offered on the CPU. Where GLSL has no
+//!   function (log1p, expm1, erf, fmod) or Vulkan allows a loose builtin
+//!   (atan), `shaders/elementwise.glsl` implements it.
 //! - **Fusion** (`ops/fused.rs`): a run of float32 elementwise ops of one
 //!   shape is one dispatch of a register-machine shader.
 //! - **Matmul** (`ops/matmul.rs`): shared-memory tiles of 64 or 128 square,

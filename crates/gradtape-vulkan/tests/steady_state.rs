@@ -13,10 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gradtape_core::{DType, HostData, Result};
-use gradtape_vulkan::ops::binary::ADD;
+use gradtape_core::registry::{BinaryOp, ReduceOp, UnaryOp};
 use gradtape_vulkan::ops::fused::Fused;
-use gradtape_vulkan::ops::reduce::SUM;
-use gradtape_vulkan::ops::unary::{EXP, NEG};
 use gradtape_vulkan::{DeviceBuffer, VulkanDevice};
 
 /// Counts heap allocations (calls, not bytes).
@@ -68,20 +66,20 @@ fn flush(dev: &VulkanDevice, x: &DeviceBuffer, w: &DeviceBuffer, steps: usize) -
     let mut h = x.clone();
     for _ in 0..steps {
         let u = b.alloc(DType::F32, 64)?;
-        b.unary(NEG, &h, &u)?;
+        b.unary(UnaryOp::Neg, &h, &u)?;
         let v = b.alloc(DType::F32, 64)?;
-        b.binary(ADD, &u, &[8, 8], w, &[8], &v, &[8, 8])?;
+        b.binary(BinaryOp::Add, &u, &[8, 8], w, &[8], &v, &[8, 8])?;
         let f = b.alloc(DType::F32, 64)?;
         let mut chain = Fused::new(64);
         let (r0, r1) = (chain.input(&v).expect("registers"), chain.input(&u).expect("registers"));
-        let r2 = chain.binary(ADD, r0, r1).expect("registers");
-        let r3 = chain.unary(EXP, r2).expect("registers");
+        let r2 = chain.binary(BinaryOp::Add, r0, r1).expect("registers");
+        let r3 = chain.unary(UnaryOp::Exp, r2).expect("registers");
         chain.output(r3, &f);
         b.fused(&chain)?;
         let m = b.alloc(DType::F32, 64)?;
         b.matmul(&f, &[8, 8], &v, &[8, 8], false, true, &m, &[8, 8])?;
         let s = b.alloc(DType::F32, 8)?;
-        b.reduce(SUM, &m, &[8, 8], &[0], &s)?;
+        b.reduce(ReduceOp::Sum, &m, &[8, 8], &[0], &s)?;
         let t = b.alloc(DType::F32, 64)?;
         b.transpose(&m, &[8, 8], &[1, 0], &t)?;
         h = t;

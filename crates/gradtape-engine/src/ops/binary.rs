@@ -4,79 +4,14 @@
 use gradtape_core::{broadcast_shapes, DType, Element, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
-use crate::op::OpKind;
 use crate::par;
 use crate::pool::BufferPool;
 use crate::strided::zip;
 use crate::Tensor;
 
-/// An elementwise op on two tensors, by TF's kernel name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinaryOp {
-    /// `AddV2`: `a + b`.
-    Add,
-    /// `Sub`: `a - b`.
-    Sub,
-    /// `Mul`: `a * b`.
-    Mul,
-    /// `RealDiv`: `a / b`.
-    Div,
-    /// `FloorDiv`: `a // b`.
-    FloorDiv,
-    /// `Pow`: `a ** b`.
-    Pow,
-    /// `Maximum`.
-    Maximum,
-    /// `Minimum`.
-    Minimum,
-    /// `Equal`, giving bool.
-    Equal,
-    /// `NotEqual`, giving bool.
-    NotEqual,
-    /// `Less`, giving bool.
-    Less,
-    /// `LessEqual`, giving bool.
-    LessEqual,
-    /// `Greater`, giving bool.
-    Greater,
-    /// `GreaterEqual`, giving bool.
-    GreaterEqual,
-}
-
-impl BinaryOp {
-    /// TF's op name, as in `[Op:AddV2]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            BinaryOp::Add => "AddV2",
-            BinaryOp::Sub => "Sub",
-            BinaryOp::Mul => "Mul",
-            BinaryOp::Div => "RealDiv",
-            BinaryOp::FloorDiv => "FloorDiv",
-            BinaryOp::Pow => "Pow",
-            BinaryOp::Maximum => "Maximum",
-            BinaryOp::Minimum => "Minimum",
-            BinaryOp::Equal => "Equal",
-            BinaryOp::NotEqual => "NotEqual",
-            BinaryOp::Less => "Less",
-            BinaryOp::LessEqual => "LessEqual",
-            BinaryOp::Greater => "Greater",
-            BinaryOp::GreaterEqual => "GreaterEqual",
-        }
-    }
-
-    /// Whether the op gives bool.
-    pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Equal
-                | BinaryOp::NotEqual
-                | BinaryOp::Less
-                | BinaryOp::LessEqual
-                | BinaryOp::Greater
-                | BinaryOp::GreaterEqual
-        )
-    }
-}
+/// The family's enum is declared once, in the registry both the engine and
+/// the Vulkan device see.
+pub use gradtape_core::registry::BinaryOp;
 
 // Each op gets its own monomorphised loop (a closure per match arm would
 // decay to a function pointer and block vectorisation).
@@ -91,6 +26,16 @@ macro_rules! arith {
             BinaryOp::Pow => { let $f = |a: $t, b: $t| a.powf(b); $body }
             BinaryOp::Maximum => { let $f = |a: $t, b: $t| if a.is_nan() || a > b { a } else { b }; $body }
             BinaryOp::Minimum => { let $f = |a: $t, b: $t| if a.is_nan() || a < b { a } else { b }; $body }
+            BinaryOp::FloorMod => {
+                let $f = |x: $t, y: $t| {
+                    let r = x % y;
+                    if r != 0.0 && ((y < 0.0) != (r < 0.0)) { r + y } else { r }
+                };
+                $body
+            }
+            BinaryOp::TruncateDiv => { let $f = |x: $t, y: $t| (x / y).trunc(); $body }
+            BinaryOp::TruncateMod => { let $f = |x: $t, y: $t| x % y; $body }
+            BinaryOp::DivNoNan => { let $f = |x: $t, y: $t| if y == 0.0 { 0.0 } else { x / y }; $body }
             _ => unreachable!("internal: comparisons have their own kernel"),
         }
     };
@@ -116,6 +61,17 @@ macro_rules! arith {
             BinaryOp::Pow => { let $f = |a: $t, b: $t| if b < 0 { 0 } else { a.wrapping_pow(b as u32) }; $body }
             BinaryOp::Maximum => { let $f = |a: $t, b: $t| a.max(b); $body }
             BinaryOp::Minimum => { let $f = |a: $t, b: $t| a.min(b); $body }
+            BinaryOp::FloorMod => {
+                let $f = |x: $t, y: $t| {
+                    if y == 0 { return 0; }
+                    let r = x.wrapping_rem(y);
+                    if r != 0 && ((x < 0) != (y < 0)) { r.wrapping_add(y) } else { r }
+                };
+                $body
+            }
+            BinaryOp::TruncateDiv => { let $f = |x: $t, y: $t| if y == 0 { 0 } else { x.wrapping_div(y) }; $body }
+            // DivNoNan is float-only: its integer arm is never queued.
+            BinaryOp::TruncateMod | BinaryOp::DivNoNan => { let $f = |x: $t, y: $t| if y == 0 { 0 } else { x.wrapping_rem(y) }; $body }
             _ => unreachable!("internal: comparisons have their own kernel"),
         }
     };
@@ -219,6 +175,13 @@ pub(crate) fn grad(
             let ma = mask.cast(g.dtype())?;
             (when(na, || g.mul(&ma))?, when(nb, || g.mul(&a.scalar_like(1.0).cast(g.dtype())?.sub(&ma)?))?)
         }
+        // TF: (g, -g * floor(a / b)).
+        BinaryOp::FloorMod => (when(na, || Ok(g.clone()))?, when(nb, || g.mul(&a.div(b)?.floor()?)?.neg())?),
+        // TF: (div_no_nan(g, b), g * div_no_nan(div_no_nan(-a, b), b)).
+        BinaryOp::DivNoNan => (
+            when(na, || g.div_no_nan(b))?,
+            when(nb, || g.mul(&a.neg()?.div_no_nan(b)?.div_no_nan(b)?))?,
+        ),
         _ => (None, None),
     };
     Ok(smallvec![
@@ -248,9 +211,10 @@ pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         )));
     }
     let dt = a.dtype();
-    if dt == DType::Bool && !matches!(op, BinaryOp::Equal | BinaryOp::NotEqual) {
+    let takes = if dt == DType::Bool { op.takes_bools() } else { dt.is_float() || op.takes_ints() };
+    if !takes {
         return Err(Error::InvalidArgument(format!(
-            "Value for attr 'T' of bool is not in the list of allowed values [Op:{}]",
+            "Value for attr 'T' of {dt} is not in the list of allowed values [Op:{}]",
             op.name()
         )));
     }
@@ -264,7 +228,7 @@ pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     })?;
     int_domain(op, b)?;
     let out_dt = if op.is_comparison() { DType::Bool } else { dt };
-    Tensor::op(OpKind::Binary(op), &[a, b], shape, out_dt)
+    Tensor::op(op.into(), &[a, b], shape, out_dt)
 }
 
 /// TF's integer kernels fail on a zero divisor or a negative exponent when
@@ -272,15 +236,63 @@ pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// right operand's value is read now (integer ops are cheap) and the call
 /// itself returns TF's error, before anything is queued.
 fn int_domain(op: BinaryOp, b: &Tensor) -> Result<()> {
-    if !b.dtype().is_int() || !matches!(op, BinaryOp::FloorDiv | BinaryOp::Pow) {
+    use BinaryOp::*;
+    if !b.dtype().is_int() || !matches!(op, FloorDiv | Pow | FloorMod | TruncateDiv | TruncateMod) {
         return Ok(());
     }
-    let bad = |v: &[f64]| if op == BinaryOp::Pow { v.iter().any(|&x| x < 0.0) } else { v.contains(&0.0) };
+    let bad = |v: &[f64]| if op == Pow { v.iter().any(|&x| x < 0.0) } else { v.contains(&0.0) };
     if bad(&b.try_data()?.to_f64_vec()) {
-        return Err(Error::InvalidArgument(match op {
-            BinaryOp::Pow => "Integers to negative integer powers are not allowed [Op:Pow]".to_string(),
-            _ => format!("Integer division by zero [Op:{}]", op.name()),
-        }));
+        let name = op.name();
+        return Err(match op {
+            Pow => Error::InvalidArgument("Integers to negative integer powers are not allowed [Op:Pow]".to_string()),
+            TruncateDiv => Error::Internal(format!(
+                "Unexpected error in binary operator (only integer div and mod should have errors) [Op:{name}]"
+            )),
+            _ => Error::InvalidArgument(format!("Integer division by zero [Op:{name}]")),
+        });
     }
     Ok(())
+}
+
+impl Tensor {
+    /// Applies the elementwise primitive `op` to `self` and `b` as TF's
+    /// kernel does: same dtypes, broadcast shapes, the op's dtype rule and
+    /// TF's errors. Unlike the `/` operator, `RealDiv` of integers stays
+    /// integer (truncating), and an integer zero divisor is TF's error.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// use gradtape_engine::ops::binary::BinaryOp;
+    /// let q = constant([7, -7])?.binary(BinaryOp::FloorDiv, &constant([2, 2])?)?;
+    /// assert_eq!(q.to_vec::<i32>()?, vec![3, -4]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn binary(&self, op: BinaryOp, b: &Tensor) -> Result<Tensor> {
+        if op == BinaryOp::Div && self.dtype() == b.dtype() && b.dtype().is_int() && b.try_data()?.to_f64_vec().contains(&0.0) {
+            return Err(Error::InvalidArgument("Integer division by zero [Op:RealDiv]".to_string()));
+        }
+        binary(op, self, b)
+    }
+
+    /// `tf.math.floormod`: `x - floor(x / y) * y`, the divisor's sign.
+    pub fn floormod(&self, y: &Tensor) -> Result<Tensor> {
+        binary(BinaryOp::FloorMod, self, y)
+    }
+    /// `tf.truncatediv`: division rounded toward zero.
+    pub fn truncatediv(&self, y: &Tensor) -> Result<Tensor> {
+        binary(BinaryOp::TruncateDiv, self, y)
+    }
+    /// `tf.truncatemod`: the remainder with the dividend's sign.
+    pub fn truncatemod(&self, y: &Tensor) -> Result<Tensor> {
+        binary(BinaryOp::TruncateMod, self, y)
+    }
+    /// `tf.math.divide_no_nan`: `x / y`, 0 where `y == 0`; `y` may be a Python number.
+    pub fn div_no_nan<'b>(&self, y: impl crate::IntoOperand<'b>) -> Result<Tensor> {
+        let y = match y.into_operand() {
+            crate::Operand::Tensor(t) => t.into_owned(),
+            crate::Operand::Int(i) => self.engine().constant_with(i, self.dtype())?,
+            crate::Operand::Float(f) => self.engine().constant_with(f, if self.dtype().is_float() { self.dtype() } else { DType::F32 })?,
+        };
+        binary(BinaryOp::DivNoNan, self, &y)
+    }
 }

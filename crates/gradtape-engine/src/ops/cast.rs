@@ -3,10 +3,15 @@
 use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
-use crate::op::OpKind;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, gather};
 use crate::{AsTensor, IntoOperand, Tensor};
+
+/// This file's ops, as queued (`OpKind::Cast`, `OpKind::Select`).
+pub(crate) enum CastOp {
+    Cast,
+    Select,
+}
 
 pub(crate) fn select_cpu(
     c: &HostData,
@@ -62,7 +67,7 @@ impl Tensor {
         if dtype == self.dtype() {
             return Ok(self.clone());
         }
-        Tensor::op(OpKind::Cast, &[self], self.shape().clone(), dtype)
+        Tensor::op(CastOp::Cast.into(), &[self], self.shape().clone(), dtype)
     }
 
     /// `tf.where(self, a, b)`: `a` where `self` is true, else `b`, broadcasting all three.
@@ -93,7 +98,7 @@ impl Tensor {
         };
         let ab = broadcast_shapes(a.shape(), b.shape()).ok_or_else(incompatible)?;
         let out = broadcast_shapes(self.shape(), &ab).ok_or_else(incompatible)?;
-        Tensor::op(OpKind::Select, &[self, a, b], out, a.dtype())
+        Tensor::op(CastOp::Select.into(), &[self, a, b], out, a.dtype())
     }
 }
 

@@ -1,28 +1,22 @@
 //! The primitives added for the TF functions a user reaches for (issue 15),
 //! behind one `OpKind::Ext` hook: each family lives in its own file with its
 //! kernel and gradient rule. None has a Vulkan kernel yet; the planner runs
-//! them on the CPU (see `vulkan/lower.rs`).
+//! them on the CPU (see `vulkan/lower.rs`). The elementwise ones became
+//! `UnaryOp` / `BinaryOp` primitives of the registry.
 
 use std::sync::Arc;
 
 use gradtape_core::{DType, HostData, Result, Shape};
 use smallvec::SmallVec;
 
-use super::binary2::{self, Binary2};
 use super::scan::{self, ScanOp};
 use super::take::{self, Combine};
 use super::topk;
-use super::unary2::{self, Unary2};
-use crate::op::OpKind;
 use crate::Tensor;
 
 /// One of the added primitives with its static parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtOp {
-    /// An elementwise function of one tensor beyond `UnaryOp`'s.
-    Unary(Unary2),
-    /// An elementwise function of two broadcast tensors beyond `BinaryOp`'s.
-    Binary(Binary2),
     /// `tf.cumsum` / `tf.math.cumprod` along one axis.
     Scan {
         /// Sum or product.
@@ -68,8 +62,6 @@ impl ExtOp {
     /// TF's op name.
     pub fn name(&self) -> &'static str {
         match self {
-            ExtOp::Unary(u) => u.name(),
-            ExtOp::Binary(b) => b.name(),
             ExtOp::Scan { op: ScanOp::Sum, .. } => "Cumsum",
             ExtOp::Scan { op: ScanOp::Prod, .. } => "Cumprod",
             ExtOp::TopKIndices { .. } => "TopKV2",
@@ -84,7 +76,7 @@ impl ExtOp {
 
 /// Queues an added primitive.
 pub(crate) fn op(kind: ExtOp, inputs: &[&Tensor], shape: Shape, dtype: DType) -> Result<Tensor> {
-    Tensor::op(OpKind::Ext(kind), inputs, shape, dtype)
+    Tensor::op(kind.into(), inputs, shape, dtype)
 }
 
 /// Runs one added primitive on the host.
@@ -92,8 +84,6 @@ pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape,
     let d = |i: usize| -> &HostData { &inputs[i].0 };
     let s = |i: usize| -> &Shape { inputs[i].1 };
     match kind {
-        ExtOp::Unary(u) => unary2::cpu(*u, d(0)),
-        ExtOp::Binary(b) => binary2::cpu(*b, d(0), s(0), d(1), s(1), out),
         ExtOp::Scan { op, axis, exclusive, reverse } => scan::cpu(*op, d(0), s(0), *axis, *exclusive, *reverse),
         ExtOp::TopKIndices { k } => topk::top_k_cpu(d(0), s(0), *k),
         ExtOp::GatherLast => topk::gather_last_cpu(d(0), s(0), d(1), out),
@@ -108,14 +98,12 @@ pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape,
 pub(crate) fn grad(
     kind: &ExtOp,
     inputs: &[Tensor],
-    output: &Tensor,
+    _output: &Tensor,
     g: &Tensor,
     batch: usize,
-    needs: &[bool],
+    _needs: &[bool],
 ) -> Result<SmallVec<[Option<Tensor>; 2]>> {
     match kind {
-        ExtOp::Unary(u) => unary2::grad(*u, &inputs[0], output, g),
-        ExtOp::Binary(b) => binary2::grad(*b, &inputs[0], &inputs[1], g, batch, needs),
         ExtOp::Scan { op, axis, exclusive, reverse } => {
             scan::grad(*op, *axis + batch, *exclusive, *reverse, &inputs[0], g)
         }

@@ -6,11 +6,16 @@ use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use crate::numpy::{promote, PromotionMode};
-use crate::op::OpKind;
 use crate::pool::BufferPool;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, for_each_offset};
 use crate::{AsTensor, Tensor};
+
+/// A matmul with its transposes, as queued (`OpKind::MatMul`).
+pub(crate) struct MatMulOp {
+    pub transpose_a: bool,
+    pub transpose_b: bool,
+}
 
 /// Below this many multiply-adds one thread is faster than waking the pool.
 const PARALLEL_FLOPS: usize = 1 << 18;
@@ -197,7 +202,7 @@ impl Tensor {
         })?;
         let mut dims = batch.dims().to_vec();
         dims.extend_from_slice(&[m, n]);
-        Tensor::op(OpKind::MatMul { transpose_a: ta, transpose_b: tb }, &[a, b], Shape::from(dims), a.dtype())
+        Tensor::op(MatMulOp { transpose_a: ta, transpose_b: tb }.into(), &[a, b], Shape::from(dims), a.dtype())
     }
 
     /// `tf.matmul(self, b, transpose_a, transpose_b)`: rank >= 2 operands;

@@ -2,7 +2,6 @@
 //! kernel, gradient rule and `Tensor` methods.
 
 pub mod binary;
-pub mod binary2;
 pub mod cast;
 pub mod ext;
 pub mod index;
@@ -14,4 +13,3 @@ pub mod scan;
 pub mod take;
 pub mod topk;
 pub mod unary;
-pub mod unary2;

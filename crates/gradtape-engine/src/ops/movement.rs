@@ -5,9 +5,19 @@
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
-use crate::op::OpKind;
 use crate::strided::{broadcast_strides, gather, scatter};
 use crate::{AsTensor, Tensor};
+
+/// A movement op with its static parameters, as queued (the `OpKind`
+/// variants of the same names).
+pub(crate) enum Movement {
+    Reshape,
+    Transpose(SmallVec<[usize; 4]>),
+    BroadcastTo,
+    Concat { axis: usize },
+    Slice(SliceSpec),
+    SliceGrad(SliceSpec),
+}
 
 /// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
 pub trait ShapeArg {
@@ -209,7 +219,7 @@ pub(crate) fn slice_grad(spec: &SliceSpec, x: &Tensor, g: &Tensor, batch: usize)
     let spec = spec.with_batch(&g.dims()[..batch]);
     let mut dims: Vec<usize> = g.dims()[..batch].to_vec();
     dims.extend_from_slice(x.dims());
-    let out = Tensor::op(OpKind::SliceGrad(spec), &[g], Shape::from(dims), g.dtype())?;
+    let out = Tensor::op(Movement::SliceGrad(spec).into(), &[g], Shape::from(dims), g.dtype())?;
     Ok(smallvec![Some(out)])
 }
 
@@ -236,7 +246,7 @@ impl Tensor {
         if &target == self.shape() {
             return Ok(self.clone());
         }
-        Tensor::op(OpKind::Reshape, &[self], target, self.dtype())
+        Tensor::op(Movement::Reshape.into(), &[self], target, self.dtype())
     }
 
     /// Reshapes to `self's first batch dims ++ shape`.
@@ -287,7 +297,7 @@ impl Tensor {
             return Ok(self.clone());
         }
         let dims: Vec<usize> = perm.iter().map(|&p| self.dims()[p]).collect();
-        Tensor::op(OpKind::Transpose(perm.into()), &[self], Shape::from(dims), self.dtype())
+        Tensor::op(Movement::Transpose(perm.into()).into(), &[self], Shape::from(dims), self.dtype())
     }
 
     /// `tf.broadcast_to(self, shape)`.
@@ -324,7 +334,7 @@ impl Tensor {
                 Some(_) => {}
             }
         }
-        Tensor::op(OpKind::BroadcastTo, &[self], target, self.dtype())
+        Tensor::op(Movement::BroadcastTo.into(), &[self], target, self.dtype())
     }
 
     /// `tf.expand_dims(self, axis)`.
@@ -375,7 +385,7 @@ impl Tensor {
         if &out == self.shape() && spec.begin.iter().all(|&b| b == 0) && spec.step.iter().all(|&k| k == 1) {
             return Ok(self.clone());
         }
-        Tensor::op(OpKind::Slice(spec), &[self], out, self.dtype())
+        Tensor::op(Movement::Slice(spec).into(), &[self], out, self.dtype())
     }
 }
 
@@ -445,7 +455,7 @@ pub fn concat<T: AsTensor>(values: &[T], axis: i64) -> Result<Tensor> {
         dims[a] = dims[a].saturating_add(t.dims()[a]);
     }
     let refs: SmallVec<[&Tensor; 4]> = values.iter().collect();
-    Tensor::op(OpKind::Concat { axis: a }, &refs, Shape::from(dims), first.dtype())
+    Tensor::op(Movement::Concat { axis: a }.into(), &refs, Shape::from(dims), first.dtype())
 }
 
 /// `tf.stack(values, axis)`: expand_dims then concat.

@@ -5,37 +5,19 @@
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
-use crate::op::OpKind;
 use crate::par;
 use crate::strided::for_each_offset;
 use crate::Tensor;
 
-/// A reduction, by TF's kernel name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReduceOp {
-    /// `Sum`.
-    Sum,
-    /// `Mean` (integers truncate).
-    Mean,
-    /// `Max`.
-    Max,
-    /// `Min`.
-    Min,
-    /// `Prod`.
-    Prod,
-}
+/// The family's enum is declared once, in the registry both the engine and
+/// the Vulkan device see.
+pub use gradtape_core::registry::ReduceOp;
 
-impl ReduceOp {
-    /// TF's op name, as in `[Op:Sum]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReduceOp::Sum => "Sum",
-            ReduceOp::Mean => "Mean",
-            ReduceOp::Max => "Max",
-            ReduceOp::Min => "Min",
-            ReduceOp::Prod => "Prod",
-        }
-    }
+/// A reduction with its static parameters, as queued (`OpKind::Reduce`).
+pub(crate) struct Reduction {
+    pub op: ReduceOp,
+    pub axes: SmallVec<[usize; 4]>,
+    pub keepdims: bool,
 }
 
 /// Which axes to reduce: all of them (`axis=None`), or a list.
@@ -313,7 +295,7 @@ impl Tensor {
         } else {
             Shape::from(self.dims().iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect::<Vec<_>>())
         };
-        Tensor::op(OpKind::Reduce { op, axes, keepdims }, &[self], out, self.dtype())
+        Tensor::op(Reduction { op, axes, keepdims }.into(), &[self], out, self.dtype())
     }
 
     /// The sum of every element (`tf.reduce_sum(self)`).

@@ -3,63 +3,27 @@
 use gradtape_core::{DType, Error, HostData, Result};
 use smallvec::{smallvec, SmallVec};
 
-use crate::op::OpKind;
 use crate::par;
 use crate::pool::BufferPool;
 use crate::Tensor;
 
-/// An elementwise function of one tensor, by TF's kernel name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    /// `-x`
-    Neg,
-    /// `|x|`
-    Abs,
-    /// -1, 0 or 1
-    Sign,
-    /// `e^x`
-    Exp,
-    /// natural log
-    Log,
-    /// square root
-    Sqrt,
-    /// `x * x`
-    Square,
-    /// sine
-    Sin,
-    /// cosine
-    Cos,
-    /// hyperbolic tangent
-    Tanh,
-    /// `1 / (1 + e^-x)`
-    Sigmoid,
-    /// `max(x, 0)`
-    Relu,
+/// The family's enum is declared once, in the registry both the engine and
+/// the Vulkan device see.
+pub use gradtape_core::registry::UnaryOp;
+
+/// TF's dtype list in the error for a dtype the op does not take (the ops
+/// added for issue 15 list no complex types, as their TF kernels).
+fn allowed(op: UnaryOp) -> &'static str {
+    if added_in_15(op) {
+        "bfloat16, half, float, double"
+    } else {
+        "bfloat16, half, float, double, complex64, complex128"
+    }
 }
 
-impl UnaryOp {
-    /// TF's op name, as in `[Op:Exp]`.
-    pub fn name(self) -> &'static str {
-        match self {
-            UnaryOp::Neg => "Neg",
-            UnaryOp::Abs => "Abs",
-            UnaryOp::Sign => "Sign",
-            UnaryOp::Exp => "Exp",
-            UnaryOp::Log => "Log",
-            UnaryOp::Sqrt => "Sqrt",
-            UnaryOp::Square => "Square",
-            UnaryOp::Sin => "Sin",
-            UnaryOp::Cos => "Cos",
-            UnaryOp::Tanh => "Tanh",
-            UnaryOp::Sigmoid => "Sigmoid",
-            UnaryOp::Relu => "Relu",
-        }
-    }
-
-    /// Transcendentals have float kernels only, as in TF.
-    fn float_only(self) -> bool {
-        !matches!(self, UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Square | UnaryOp::Relu)
-    }
+fn added_in_15(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    matches!(op, Log1p | Expm1 | Floor | Ceil | Round | Erf)
 }
 
 // Each op gets its own monomorphised loop (a closure per match arm would
@@ -81,6 +45,13 @@ macro_rules! float_fn {
             UnaryOp::Sigmoid => { let $f = |x: $t| 1.0 / (1.0 + (-x).exp()); $body }
             // TF's Relu is max(x, 0) with PropagateNaN: NaN stays NaN.
             UnaryOp::Relu => { let $f = |x: $t| if x > 0.0 || x.is_nan() { x } else { 0.0 }; $body }
+            UnaryOp::Log1p => { let $f = |x: $t| x.ln_1p(); $body }
+            UnaryOp::Expm1 => { let $f = |x: $t| x.exp_m1(); $body }
+            UnaryOp::Floor => { let $f = |x: $t| x.floor(); $body }
+            UnaryOp::Ceil => { let $f = |x: $t| x.ceil(); $body }
+            UnaryOp::Round => { let $f = |x: $t| x.round_ties_even(); $body }
+            UnaryOp::Erf => { let $f = |x: $t| <$t as Erf>::erf(x); $body }
+            UnaryOp::Atan => { let $f = |x: $t| x.atan(); $body }
         }
     };
 }
@@ -93,9 +64,25 @@ macro_rules! int_fn {
             UnaryOp::Sign => { let $f = |x: $t| x.signum(); $body }
             UnaryOp::Square => { let $f = |x: $t| x.wrapping_mul(x); $body }
             UnaryOp::Relu => { let $f = |x: $t| x.max(0); $body }
+            UnaryOp::Round => { let $f = |x: $t| x; $body }
             _ => unreachable!("internal: float-only op on ints was rejected at queue time"),
         }
     };
+}
+
+/// libm's erf of each float type (std has none).
+trait Erf {
+    fn erf(self) -> Self;
+}
+impl Erf for f32 {
+    fn erf(self) -> f32 {
+        libm::erff(self)
+    }
+}
+impl Erf for f64 {
+    fn erf(self) -> f64 {
+        libm::erf(self)
+    }
 }
 
 pub(crate) fn cpu(op: UnaryOp, x: &HostData, pool: &mut BufferPool) -> HostData {
@@ -119,6 +106,10 @@ pub(crate) fn cpu(op: UnaryOp, x: &HostData, pool: &mut BufferPool) -> HostData 
 /// d op(x) / dx, times the upstream gradient. Derivatives that need `x`
 /// use the recorded input; those that are cheaper from `y` use the output.
 pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<SmallVec<[Option<Tensor>; 2]>> {
+    if !op.has_gradient() {
+        // TF registers no gradient path through rounding: None.
+        return Ok(smallvec![None]);
+    }
     let dx = match op {
         UnaryOp::Neg => g.neg()?,
         UnaryOp::Abs => g.mul(&x.sign()?)?,
@@ -142,21 +133,45 @@ pub(crate) fn grad(op: UnaryOp, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Sm
         // TF's ReluGrad is g * (y > 0): 0 where y is NaN. The mask is sign(y)
         // there, so it stays differentiable (d2 relu is connected zeros).
         UnaryOp::Relu => g.mul(&y.greater(&y.scalar_like(0.0))?.select(&y.sign()?, &y.zeros_like())?)?,
+        UnaryOp::Log1p => g.div(&x.add(1.0)?)?,
+        UnaryOp::Expm1 => g.mul(&y.add(1.0)?)?,
+        // d erf = 2/sqrt(pi) exp(-x^2)
+        UnaryOp::Erf => g.mul(&x.square()?.neg()?.exp()?.mul(std::f64::consts::FRAC_2_SQRT_PI)?)?,
+        // d atan = 1 / (1 + x^2)
+        UnaryOp::Atan => g.div(&x.square()?.add(1.0)?)?,
+        UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Round => unreachable!("internal: rounding has no gradient"),
     };
     Ok(smallvec![Some(dx)])
 }
 
 impl Tensor {
-    fn unary(&self, op: UnaryOp) -> Result<Tensor> {
+    /// Applies the elementwise primitive `op`, with its dtype rule and TF's
+    /// error; every named method (`exp`, `relu`, ...) is this.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// use gradtape_engine::ops::unary::UnaryOp;
+    /// assert_eq!(constant([-1.0, 2.0])?.unary(UnaryOp::Relu)?.to_vec::<f32>()?, vec![0.0, 2.0]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn unary(&self, op: UnaryOp) -> Result<Tensor> {
         let dt = self.dtype();
-        if dt == DType::Bool || (op.float_only() && !dt.is_float()) {
+        if dt == DType::Bool || (!op.takes_ints() && !dt.is_float()) {
             return Err(Error::InvalidArgument(format!(
-                "Value for attr 'T' of {} is not in the list of allowed values: bfloat16, half, float, double, complex64, complex128 [Op:{}]",
-                dt, op.name()
+                "Value for attr 'T' of {} is not in the list of allowed values: {} [Op:{}]",
+                dt,
+                allowed(op),
+                op.name()
             )));
         }
-        // TF's weak-tensor unary wrappers keep a weak input weak.
-        Ok(Tensor::op(OpKind::Unary(op), &[self], self.shape().clone(), dt)?.with_weak(self.is_weak()))
+        // Rounding an integer is the integer itself: no kernel runs.
+        if op == UnaryOp::Round && dt.is_int() {
+            return self.identity();
+        }
+        let y = Tensor::op(op.into(), &[self], self.shape().clone(), dt)?;
+        // TF's weak-tensor unary wrappers keep a weak input weak (the ops
+        // added for issue 15 have always given a strong result).
+        Ok(if added_in_15(op) { y } else { y.with_weak(self.is_weak()) })
     }
 
     /// `-x`
@@ -215,5 +230,46 @@ impl Tensor {
     /// ```
     pub fn relu(&self) -> Result<Tensor> {
         self.unary(UnaryOp::Relu)
+    }
+    /// `tf.math.log1p`: `log(1 + x)`, exact near 0.
+    pub fn log1p(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Log1p)
+    }
+    /// `tf.math.expm1`: `exp(x) - 1`, exact near 0.
+    pub fn expm1(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Expm1)
+    }
+    /// `tf.floor` (no gradient, as in TF).
+    pub fn floor(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Floor)
+    }
+    /// `tf.math.ceil` (no gradient, as in TF).
+    pub fn ceil(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Ceil)
+    }
+    /// `tf.round`: half to even (`2.5 -> 2`, `-0.5 -> -0`); integers unchanged.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// assert_eq!(constant([0.5, 1.5, 2.5])?.round()?.to_vec::<f32>()?, vec![0.0, 2.0, 2.0]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn round(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Round)
+    }
+    /// `tf.math.erf`.
+    pub fn erf(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Erf)
+    }
+    /// `tf.math.atan`: the arctangent, in (-pi/2, pi/2).
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let y = constant([1.0, -1e30])?.atan()?.to_vec::<f32>()?;
+    /// assert!((y[0] - std::f32::consts::FRAC_PI_4).abs() < 1e-7 && (y[1] + std::f32::consts::FRAC_PI_2).abs() < 1e-7);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn atan(&self) -> Result<Tensor> {
+        self.unary(UnaryOp::Atan)
     }
 }

@@ -1,10 +1,12 @@
 //! From the engine's primitive ops to the device's kernels: where each op
-//! can run, and recording it. Every `match` lists every op, so a new op
-//! fails to compile until it is placed here.
+//! can run, and recording it. Every `match` lists every `OpKind`, so a new
+//! kind of op fails to compile until it is placed here; a new primitive of
+//! a registry family (`UnaryOp`, ...) needs nothing here, as the device
+//! crate takes the registry's enums and says itself which it has.
 //!
 //! Run on the CPU instead (each row is what the device lacks):
-//! - float64 exp, log, sin, cos, tanh, sigmoid and pow (GLSL has no
-//!   float64 transcendentals), and every int64 / float64 arithmetic op on a
+//! - float64 transcendentals and pow (GLSL has none: the device offers
+//!   float64 only for the registry's exact ops), and every int64 / float64 arithmetic op on a
 //!   device without shaderInt64 / shaderFloat64 (casts into or out of a
 //!   64-bit type need both);
 //! - the mean over an empty axis (NaN on the CPU);
@@ -19,55 +21,6 @@ use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
 use super::plan::{Op, Where};
 use crate::op::OpKind;
-use crate::ops::binary::BinaryOp;
-use crate::ops::reduce::ReduceOp;
-use crate::ops::unary::UnaryOp;
-
-pub(super) fn unary_code(op: UnaryOp) -> u32 {
-    match op {
-        UnaryOp::Neg => vu::NEG,
-        UnaryOp::Abs => vu::ABS,
-        UnaryOp::Sign => vu::SIGN,
-        UnaryOp::Exp => vu::EXP,
-        UnaryOp::Log => vu::LOG,
-        UnaryOp::Sqrt => vu::SQRT,
-        UnaryOp::Square => vu::SQUARE,
-        UnaryOp::Sin => vu::SIN,
-        UnaryOp::Cos => vu::COS,
-        UnaryOp::Tanh => vu::TANH,
-        UnaryOp::Sigmoid => vu::SIGMOID,
-        UnaryOp::Relu => vu::RELU,
-    }
-}
-
-pub(super) fn binary_code(op: BinaryOp) -> u32 {
-    match op {
-        BinaryOp::Add => vb::ADD,
-        BinaryOp::Sub => vb::SUB,
-        BinaryOp::Mul => vb::MUL,
-        BinaryOp::Div => vb::DIV,
-        BinaryOp::FloorDiv => vb::FLOOR_DIV,
-        BinaryOp::Pow => vb::POW,
-        BinaryOp::Maximum => vb::MAXIMUM,
-        BinaryOp::Minimum => vb::MINIMUM,
-        BinaryOp::Equal => vb::EQUAL,
-        BinaryOp::NotEqual => vb::NOT_EQUAL,
-        BinaryOp::Less => vb::LESS,
-        BinaryOp::LessEqual => vb::LESS_EQUAL,
-        BinaryOp::Greater => vb::GREATER,
-        BinaryOp::GreaterEqual => vb::GREATER_EQUAL,
-    }
-}
-
-fn reduce_code(op: ReduceOp) -> u32 {
-    match op {
-        ReduceOp::Sum => vr::SUM,
-        ReduceOp::Mean => vr::MEAN,
-        ReduceOp::Max => vr::MAX,
-        ReduceOp::Min => vr::MIN,
-        ReduceOp::Prod => vr::PROD,
-    }
-}
 
 /// The most elements a kernel indexes (32-bit signed offsets).
 const MAX_ELEMENTS: usize = i32::MAX as usize - 1;
@@ -91,11 +44,11 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
     }
     let ok = match &op.kind {
         OpKind::Reshape | OpKind::Identity => return Where::Share,
-        OpKind::Unary(u) => dev.supports(t) && vu::has(unary_code(*u), t),
-        OpKind::Binary(b) => dev.supports(t) && vb::has(binary_code(*b), t),
+        OpKind::Unary(u) => dev.supports(t) && vu::has(*u, t),
+        OpKind::Binary(b) => dev.supports(t) && vb::has(*b, t),
         OpKind::Reduce { op: r, axes, .. } => {
             let k: usize = axes.iter().map(|&a| op.inputs[0].shape.dims()[a]).product();
-            dev.supports(t) && vr::has(reduce_code(*r), t, k)
+            dev.supports(t) && vr::has(*r, t, k)
         }
         OpKind::MatMul { .. } => dev.supports(t) && t != DType::Bool,
         OpKind::Transpose(_)
@@ -120,9 +73,9 @@ pub(super) fn record(b: &mut Batch, op: &Op, x: &[DeviceBuffer], out: &DeviceBuf
     let s = |i: usize| op.inputs[i].shape.dims();
     let so = op.shape.dims();
     match &op.kind {
-        OpKind::Unary(u) => b.unary(unary_code(*u), &x[0], out),
-        OpKind::Binary(o) => b.binary(binary_code(*o), &x[0], s(0), &x[1], s(1), out, so),
-        OpKind::Reduce { op: r, axes, .. } => b.reduce(reduce_code(*r), &x[0], s(0), axes, out),
+        OpKind::Unary(u) => b.unary(*u, &x[0], out),
+        OpKind::Binary(o) => b.binary(*o, &x[0], s(0), &x[1], s(1), out, so),
+        OpKind::Reduce { op: r, axes, .. } => b.reduce(*r, &x[0], s(0), axes, out),
         OpKind::MatMul { transpose_a, transpose_b } => {
             b.matmul(&x[0], s(0), &x[1], s(1), *transpose_a, *transpose_b, out, so)
         }

@@ -46,16 +46,14 @@ pub(super) struct Plan {
     pub store: Vec<bool>,
 }
 
-fn fusable(op: &Op) -> Option<(u32, bool)> {
+fn fusable(op: &Op) -> bool {
     if op.dtype != DType::F32 {
-        return None;
+        return false;
     }
     match &op.kind {
-        OpKind::Unary(u) => Some((lower::unary_code(*u), false)),
-        OpKind::Binary(b) if !b.is_comparison() && op.inputs[0].dtype == DType::F32 => {
-            Some((lower::binary_code(*b), true))
-        }
-        _ => None,
+        OpKind::Unary(_) => true,
+        OpKind::Binary(b) => !b.is_comparison() && op.inputs[0].dtype == DType::F32,
+        _ => false,
     }
 }
 
@@ -72,7 +70,7 @@ pub(super) fn plan(ops: &[Op], dev: &VulkanDevice, fuse: bool) -> Plan {
     let mut chains: Vec<Vec<usize>> = Vec::new();
     let mut open: Option<Open> = None;
     for (i, op) in ops.iter().enumerate() {
-        let candidate = fuse && at[i] == Where::Device && fusable(op).is_some();
+        let candidate = fuse && at[i] == Where::Device && fusable(op);
         if !candidate {
             open = None;
             continue;

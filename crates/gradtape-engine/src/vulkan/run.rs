@@ -239,8 +239,8 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
             args.push(r);
         }
         let r = match &op.kind {
-            OpKind::Unary(u) => prog.unary(lower::unary_code(*u), args[0]),
-            OpKind::Binary(b) => prog.binary(lower::binary_code(*b), args[0], args[1]),
+            OpKind::Unary(u) => prog.unary(*u, args[0]),
+            OpKind::Binary(b) => prog.binary(*b, args[0], args[1]),
             _ => unreachable!("internal: only elementwise ops are chained"),
         }
         .ok_or_else(full)?;

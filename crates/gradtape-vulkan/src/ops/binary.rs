@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use gradtape_core::registry::BinaryOp;
 use gradtape_core::{DType, Result};
 use vulkano::device::Device;
 use vulkano::shader::ShaderModule;
@@ -10,22 +11,6 @@ use vulkano::{Validated, VulkanError};
 
 use super::{broadcast, count, groups, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
-
-// Op codes: the `switch` cases of shaders/elementwise.glsl.
-pub const ADD: u32 = 0;
-pub const SUB: u32 = 1;
-pub const MUL: u32 = 2;
-pub const DIV: u32 = 3;
-pub const FLOOR_DIV: u32 = 4;
-pub const POW: u32 = 5;
-pub const MAXIMUM: u32 = 6;
-pub const MINIMUM: u32 = 7;
-pub const EQUAL: u32 = 8;
-pub const NOT_EQUAL: u32 = 9;
-pub const LESS: u32 = 10;
-pub const LESS_EQUAL: u32 = 11;
-pub const GREATER: u32 = 12;
-pub const GREATER_EQUAL: u32 = 13;
 
 super::variants!(
     "../../shaders/binary.comp",
@@ -47,12 +32,14 @@ pub(crate) fn load(d: Arc<Device>, t: DType) -> Result<Arc<ShaderModule>, Valida
     }
 }
 
-/// Whether the shader has `op` for operands of `dtype` (float64 has no pow).
-pub fn has(op: u32, dtype: DType) -> bool {
+/// Whether the shader has `op` for operands of `dtype`: float64 only the
+/// exact ops (no pow), bool only `==` and `!=`.
+pub fn has(op: BinaryOp, dtype: DType) -> bool {
     match dtype {
-        DType::F64 => op != POW,
-        DType::Bool => matches!(op, EQUAL | NOT_EQUAL),
-        DType::F32 | DType::I32 | DType::I64 => true,
+        DType::F32 => true,
+        DType::F64 => op.is_exact(),
+        DType::I32 | DType::I64 => op.takes_ints(),
+        DType::Bool => op.takes_bools(),
         // Their math rounds to the narrow type after each op: the host's.
         DType::U8 | DType::I8 | DType::I16 | DType::F16 | DType::BF16 => false,
     }
@@ -64,7 +51,7 @@ impl Batch {
     #[allow(clippy::too_many_arguments)]
     pub fn binary(
         &mut self,
-        op: u32,
+        op: BinaryOp,
         a: &DeviceBuffer,
         sa: &[usize],
         b: &DeviceBuffer,
@@ -81,7 +68,7 @@ impl Batch {
         } else {
             r.u(w.rank()).u(0).u(0).all_u(&w.dims).all_i(&w.strides[0]).all_i(&w.strides[1]);
         }
-        let key = PipelineKey { shader: Shader::Binary(a.dtype()), spec: [op, 0] };
+        let key = PipelineKey { shader: Shader::Binary(a.dtype()), spec: [op.code(), 0] };
         self.dispatch(key, r, n, groups(out.len()), &[a, b], &[out])
     }
 }

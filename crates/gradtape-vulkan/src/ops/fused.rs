@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use gradtape_core::registry::{BinaryOp, UnaryOp};
 use gradtape_core::Result;
 use smallvec::SmallVec;
 use vulkano::device::Device;
@@ -75,17 +76,18 @@ impl Fused {
         Some(r)
     }
 
-    /// A unary op code of `ops::unary`; `None` when out of registers.
-    pub fn unary(&mut self, op: u32, a: u32) -> Option<u32> {
+    /// `op(a)` into a new register; `None` when out of registers.
+    pub fn unary(&mut self, op: UnaryOp, a: u32) -> Option<u32> {
         let r = self.reg()?;
-        self.instrs.push([op, r, a, 0]);
+        self.instrs.push([op.code(), r, a, 0]);
         Some(r)
     }
 
-    /// An arithmetic op code of `ops::binary`; `None` when out of registers.
-    pub fn binary(&mut self, op: u32, a: u32, b: u32) -> Option<u32> {
+    /// Arithmetic `op(a, b)` (not a comparison) into a new register; `None` when out of registers.
+    pub fn binary(&mut self, op: BinaryOp, a: u32, b: u32) -> Option<u32> {
+        debug_assert!(!op.is_comparison(), "internal: the fused shader has no bool registers");
         let r = self.reg()?;
-        self.instrs.push([1 << 8 | op, r, a, b]);
+        self.instrs.push([1 << 8 | op.code(), r, a, b]);
         Some(r)
     }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use gradtape_core::registry::ReduceOp;
 use gradtape_core::{DType, Result};
 use smallvec::SmallVec;
 use vulkano::device::Device;
@@ -11,12 +12,6 @@ use vulkano::{Validated, VulkanError};
 use super::{contiguous, count, groups, PipelineKey, Shader, Walk};
 use crate::{Batch, DeviceBuffer};
 
-// Op codes of the shader's OP constant; MEAN is a SUM with a divisor.
-pub const SUM: u32 = 0;
-pub const PROD: u32 = 1;
-pub const MAX: u32 = 2;
-pub const MIN: u32 = 3;
-pub const MEAN: u32 = 4;
 
 /// Reductions at most this long run one per thread.
 const SHORT: usize = 64;
@@ -30,12 +25,12 @@ super::variants!(dtypes: "../../shaders/reduce.comp");
 
 /// Whether the shader reduces `dtype` with `op` over `k` elements per
 /// output (the mean of nothing, NaN on the CPU, is left to it).
-pub fn has(op: u32, dtype: DType, k: usize) -> bool {
-    dtype != DType::Bool && !(op == MEAN && k == 0)
+pub fn has(op: ReduceOp, dtype: DType, k: usize) -> bool {
+    dtype != DType::Bool && !(op == ReduceOp::Mean && k == 0)
 }
 
 struct Pass {
-    op: u32,
+    op: ReduceOp,
     m: usize,
     k: usize,
     kept: Walk,
@@ -47,7 +42,7 @@ struct Pass {
 impl Batch {
     /// Reduces `x` (shape `shape`) over the sorted `axes` into `out`
     /// (the kept dims, row-major).
-    pub fn reduce(&mut self, op: u32, x: &DeviceBuffer, shape: &[usize], axes: &[usize], out: &DeviceBuffer) -> Result<()> {
+    pub fn reduce(&mut self, op: ReduceOp, x: &DeviceBuffer, shape: &[usize], axes: &[usize], out: &DeviceBuffer) -> Result<()> {
         let st = contiguous(shape);
         let (mut kd, mut rd) = (SmallVec::<[usize; 6]>::new(), SmallVec::<[usize; 6]>::new());
         let (mut ks, mut rs) = (SmallVec::<[isize; 6]>::new(), SmallVec::<[isize; 6]>::new());
@@ -63,7 +58,8 @@ impl Batch {
         let m: usize = kd.iter().product();
         let k: usize = rd.iter().product();
         count(x.len())?;
-        let (first, divisor) = if op == MEAN { (SUM, k) } else { (op, 0) };
+        // The shader has no mean: a sum with a divisor.
+        let (first, divisor) = if op == ReduceOp::Mean { (ReduceOp::Sum, k) } else { (op, 0) };
         let kept = Walk::new(&kd, &[&ks]);
         let red = Walk::new(&rd, &[&rs]);
         if k <= SHORT || m >= FEW_OUTPUTS {
@@ -77,7 +73,7 @@ impl Batch {
         self.reduce_pass(x, &partial, Pass { op: first, m, k, kept, red, divisor: 0, splits })?;
         let kept = Walk::new(&[m], &[&[splits as isize]]);
         let red = Walk::new(&[splits], &[&[1]]);
-        let last = if op == MEAN { SUM } else { op };
+        let last = if op == ReduceOp::Mean { ReduceOp::Sum } else { op };
         self.reduce_pass(&partial, out, Pass { op: last, m, k: splits, kept, red, divisor, splits: 1 })
     }
 
@@ -89,7 +85,7 @@ impl Batch {
         r.u(if per_thread { 0 } else { 1 });
         r.all_u(&p.kept.dims).all_i(&p.kept.strides[0]).all_u(&p.red.dims).all_i(&p.red.strides[0]);
         let g = if per_thread { groups(total) } else { [total.min(65535) as u32, 1, 1] };
-        let key = PipelineKey { shader: Shader::Reduce(x.dtype()), spec: [p.op, 0] };
+        let key = PipelineKey { shader: Shader::Reduce(x.dtype()), spec: [p.op.code(), 0] };
         self.dispatch(key, r, count(total)?, g, &[x], &[out])
     }
 }
