@@ -261,6 +261,38 @@ fn a_custom_rule_that_locks_the_engine_under_a_nested_outer_tape() -> Result<()>
 }
 
 #[test]
+fn a_custom_rule_that_locks_the_engine_in_jacobians_and_forward_mode() -> Result<()> {
+    let e = Engine::cpu();
+    let k = e.variable(1.5)?;
+    let x = e.constant([1.0, 2.0])?;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    // The vectorised jacobian feeds the rule one row at a time.
+    let tape = e.gradient_tape(false, true);
+    let y = tape.record(|t| {
+        t.watch(&x)?;
+        cube_reading_a_variable(&x, &k, &seen)
+    })?;
+    let j = tape.jacobian(&y, &x)?.unwrap();
+    assert!(close(&j.to_vec::<f32>()?, &[4.5, 0.0, 0.0, 18.0]));
+    // batch_jacobian of rows [x0, x1] of a [2, 1] input.
+    let xb = x.reshape([2, 1])?;
+    let tape = e.gradient_tape(true, true);
+    let yb = tape.record(|t| {
+        t.watch(&xb)?;
+        cube_reading_a_variable(&xb, &k, &seen)
+    })?;
+    let bj = tape.batch_jacobian(&yb, &xb, true)?;
+    assert_eq!(bj.dims(), &[2, 1, 1]);
+    assert!(close(&bj.to_vec::<f32>()?, &[4.5, 18.0]));
+    // Forward mode: the accumulator differentiates the rule's backward pass.
+    let acc = autodiff::ForwardAccumulator::new(&[x.clone()], &[e.constant([1.0, -1.0])?])?;
+    let y = acc.record(|| cube_reading_a_variable(&x, &k, &seen))?;
+    let jvp = acc.jvp(&y, Unconnected::None)?.unwrap();
+    assert!(close(&jvp.to_vec::<f32>()?, &[4.5, -18.0]));
+    Ok(())
+}
+
+#[test]
 fn a_custom_rule_that_computes_a_gradient_of_its_own() -> Result<()> {
     // The rule starts a walk of its own while the outer walk is stopped for
     // it: each has its walk to itself.
