@@ -238,7 +238,8 @@ impl ForwardAccumulator {
             return unconnected_result();
         }
         let u = y.zeros_like();
-        let helper = GradientTape::new();
+        // On the accumulator's engine: the default one would refuse its tensors.
+        let helper = y.engine().gradient_tape(false, true);
         let sources: Vec<&dyn Differentiable> = self.primals.iter().map(|p| p as &dyn Differentiable).collect();
         let s = helper.record(|h| {
             h.watch(&u)?;

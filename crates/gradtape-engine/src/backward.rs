@@ -1,20 +1,20 @@
-//! The backward walk: a tape's entries in reverse order, each op's gradient
-//! rule applied with tensor ops (so enclosing tapes record it: higher-order
-//! derivatives), plus `jacobian` and `batch_jacobian` vectorised by running
-//! the same walk once on a batch of one-hot seeds.
+//! Gradients: `gradient`, `jacobian` and `batch_jacobian` seed a walk of
+//! the backward system (see [`crate::walk`]), which visits a tape's entries
+//! in reverse order applying each op's gradient rule with tensor ops (so
+//! enclosing tapes record it: higher-order derivatives); the jacobians are
+//! vectorised by running the same walk once on a batch of one-hot seeds.
 
-use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::MutexGuard;
 
 use bevy_ecs::entity::Entity;
-use smallvec::SmallVec;
+use bevy_ecs::world::World;
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 
 use crate::nest::Nest;
 use crate::node::Node;
-use crate::op;
-use crate::ops::binary::{binary, BinaryOp};
-use crate::tape::{EntrySnapshot, GradientTape};
+use crate::tape::GradientTape;
+use crate::walk::Walk;
 use crate::{Engine, Tensor, Variable};
 
 /// The default seed of a target: ones of its shape and dtype.
@@ -75,55 +75,45 @@ const CONSUMED: &str =
 const CONSUMED_BATCH: &str =
     "A non-persistent GradientTape can only be used tocompute one set of gradients (or jacobians)";
 
-fn accumulate(grads: &mut HashMap<Entity, Tensor>, e: Entity, g: Tensor) -> Result<()> {
-    let sum = match grads.remove(&e) {
-        Some(prev) => binary(BinaryOp::Add, &prev, &g)?,
-        None => g,
-    };
-    grads.insert(e, sum);
-    Ok(())
+/// A walk in progress: the World's lock while it is held, and the tape's
+/// walk ended (under the lock) however the walk ends, a user's rule
+/// panicking included.
+struct WalkSession<'a> {
+    tape: &'a GradientTape,
+    w: Option<MutexGuard<'a, World>>,
 }
 
-/// Runs the walk. `seeds` pairs each target with its initial gradient of
-/// shape `batch dims ++ target shape`.
-fn backprop(
-    engine: &Engine,
-    entries: &[EntrySnapshot],
-    seeds: Vec<(Entity, Tensor)>,
-    sources: &[Entity],
-    batch: usize,
-) -> Result<Vec<Option<Tensor>>> {
-    // Only ops on a path from a source matter.
-    let mut reach: HashSet<Entity> = sources.iter().copied().collect();
-    for en in entries {
-        if en.inputs.iter().any(|n| reach.contains(&n.entity())) {
-            reach.insert(en.output.entity());
-        }
+impl Drop for WalkSession<'_> {
+    fn drop(&mut self) {
+        let mut w = self.w.take().unwrap_or_else(|| self.tape.engine.lock());
+        self.tape.end_walk(&mut w);
     }
-    let mut grads: HashMap<Entity, Tensor> = HashMap::new();
-    for (e, g) in seeds {
-        accumulate(&mut grads, e, g)?;
-    }
-    for en in entries.iter().rev() {
-        let out = en.output.entity();
-        if !reach.contains(&out) {
-            continue;
-        }
-        let Some(g) = grads.get(&out).cloned() else { continue };
-        let inputs: Vec<Tensor> = en.inputs.iter().map(|n| Tensor::from_node(engine, n.clone())).collect();
-        let output = Tensor::from_node(engine, en.output.clone());
-        // Only inputs on a path from a source get a gradient computed.
-        let needs: SmallVec<[bool; 4]> = en.inputs.iter().map(|n| n.dtype.is_float() && reach.contains(&n.entity())).collect();
-        let dins = op::gradient(&en.kind, &inputs, &output, &g, batch, &needs)?;
-        for (inp, d) in en.inputs.iter().zip(dins) {
-            if let Some(d) = d {
-                if inp.dtype.is_float() && reach.contains(&inp.entity()) {
-                    accumulate(&mut grads, inp.entity(), d)?;
-                }
+}
+
+impl GradientTape {
+    /// Walks the tape back from `seeds` (each target with its initial
+    /// gradient of shape `batch dims ++ target shape`) to `sources`: runs
+    /// of the backward schedule, between which a rule that is user code
+    /// runs with the World unlocked (see [`crate::walk`]). `consume` (false
+    /// for a dry run) lets a non-persistent tape be consumed.
+    fn walk(&self, message: &str, consume: bool, seeds: Vec<(Entity, Tensor)>, sources: &[Entity], batch: usize) -> Result<Vec<Option<Tensor>>> {
+        let mut w = self.engine.lock();
+        self.begin_walk(&mut w, message, consume)?;
+        let mut session = WalkSession { tape: self, w: Some(w) };
+        let mut walk = Walk::new(&self.engine, self.entity(), seeds, sources.to_vec(), batch);
+        loop {
+            let w = session.w.as_mut().expect("internal: the walk holds the lock here");
+            walk = self.engine.advance_walk(w, walk);
+            if !walk.waits_outside() {
+                break;
             }
+            session.w = None;
+            walk.run_outside();
+            session.w = Some(self.engine.lock());
         }
+        drop(session);
+        walk.result().unwrap_or_else(|| Err(Error::Internal("the backward walk stopped unfinished".into())))
     }
-    Ok(sources.iter().map(|s| grads.get(s).cloned()).collect())
 }
 
 /// TF logs this once per process.
@@ -200,14 +190,12 @@ impl GradientTape {
             if targets.iter().zip(og).any(odd) {
                 let seeds = targets.iter().zip(og).map(|(t, g)| (t.node().entity(), g.clone().unwrap_or_else(|| ones_for(&self.engine, t.node())))).collect();
                 let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
-                let entries = self.peek_for_gradient(CONSUMED)?;
-                crate::tape::unrecorded(self.engine.id(), || backprop(&self.engine, &entries, seeds, &src, 0))?;
+                crate::tape::unrecorded(self.engine.id(), || self.walk(CONSUMED, false, seeds, &src, 0))?;
             }
         }
         if self.persistent && self.is_recording() {
             warn_persistent_inside();
         }
-        let entries = self.take_for_gradient(CONSUMED)?;
         let mut seeds = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             let tn = t.node();
@@ -215,7 +203,7 @@ impl GradientTape {
             seeds.push((tn.entity(), g));
         }
         let src: Vec<Entity> = sources.iter().map(|s| s.node().entity()).collect();
-        let grads = backprop(&self.engine, &entries, seeds, &src, 0)?;
+        let grads = self.walk(CONSUMED, true, seeds, &src, 0)?;
         grads
             .into_iter()
             .zip(sources)
@@ -270,16 +258,14 @@ impl GradientTape {
             dims.extend_from_slice(tn.shape.dims());
             // Made first: a seed too large to allocate leaves the tape unconsumed.
             let seed = eye(&self.engine, n, tn.dtype, &dims)?;
-            let entries = self.take_for_gradient(CONSUMED)?;
-            backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &src, 1)?
+            self.walk(CONSUMED, true, vec![(tn.entity(), seed)], &src, 1)?
         } else {
-            let entries = self.take_for_gradient(CONSUMED)?;
             let mut per_source: Vec<Vec<Option<Tensor>>> = vec![Vec::new(); src.len()];
             for i in 0..n {
                 let mut onehot = vec![0.0; n];
                 onehot[i] = 1.0;
                 let seed = Tensor::from_data(&self.engine, HostData::F64(onehot).cast(tn.dtype), tn.shape.clone());
-                let g = backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &src, 0)?;
+                let g = self.walk(CONSUMED, true, vec![(tn.entity(), seed)], &src, 0)?;
                 for (k, gk) in g.into_iter().enumerate() {
                     per_source[k].push(gk);
                 }
@@ -355,7 +341,6 @@ impl GradientTape {
         sdims.extend_from_slice(tn.shape.dims());
         // Checked before the tape is consumed and the f64 seed is made.
         Shape::from(sdims.clone()).checked_numel(DType::F64.size())?;
-        let entries = self.take_for_gradient(CONSUMED_BATCH)?;
         // Seed j is one at flat position j of every row: [y, b, y...].
         let mut seed = vec![0.0; y * b * y];
         for j in 0..y {
@@ -364,7 +349,7 @@ impl GradientTape {
             }
         }
         let seed = Tensor::from_data(&self.engine, HostData::F64(seed).cast(tn.dtype), Shape::from(sdims));
-        let g = backprop(&self.engine, &entries, vec![(tn.entity(), seed)], &[sn.entity()], 1)?.pop().flatten();
+        let g = self.walk(CONSUMED_BATCH, true, vec![(tn.entity(), seed)], &[sn.entity()], 1)?.pop().flatten();
         let mut out = tn.shape.dims().to_vec();
         out.extend_from_slice(&sn.shape.dims()[1..]);
         match g {

@@ -122,6 +122,9 @@ pub struct Tape {
     pub marks: Arc<TapeMarks>,
     /// Watched variables as (creation seq, handle), kept alive by the tape.
     pub variables: Vec<(u64, Node)>,
+    /// Gradient walks of this tape in progress (a custom gradient's rule
+    /// may start one on the same tape): its entries stay while any is on.
+    pub walks: usize,
 }
 
 /// The tensors on a tape (watched, or made by an op it recorded). Kept
@@ -137,12 +140,15 @@ impl TapeMarks {
     }
 }
 
-/// One recorded op of a tape: enough to run its gradient rule.
+/// One recorded op of a tape: enough to run its gradient rule. A user may
+/// query them (`Query<&TapeEntry>`, through `Engine::with_world`): the
+/// op's name is `kind.name()`, the shapes those of `inputs` and `output`.
 #[derive(Component)]
 pub struct TapeEntry {
     /// The tape that recorded the op.
     pub tape: Entity,
-    /// Its position in the tape's recording order.
+    /// Its position in the tape's recording order, and in `Tape::entries`
+    /// (the backward system walks it down from the last).
     pub seq: usize,
     /// The recorded op.
     pub kind: OpKind,

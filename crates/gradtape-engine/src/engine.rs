@@ -94,6 +94,7 @@ impl Engine {
         world.init_resource::<crate::backend::Planned>();
         let queue = Arc::new(OpQueue::default());
         world.insert_resource(systems::Queue(queue.clone()));
+        crate::walk::install(&mut world);
         let mut flush = systems::flush_schedule();
         // Built now, not at the first flush: building adds resources (entities
         // in bevy 0.20), and the entity count must not change at a flush.
@@ -144,6 +145,9 @@ impl Engine {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
+        // The backward system holds the lock while built-in rules run: one
+        // that locked again would hang, so debug builds (the tests) say so.
+        debug_assert!(!crate::walk::in_rules_of(self.0.id), "internal: a built-in gradient rule locked its engine");
         // A panic while holding the lock is an engine bug; the world is still
         // structurally valid, so later calls may go on.
         self.0.world.lock().unwrap_or_else(|e| e.into_inner())

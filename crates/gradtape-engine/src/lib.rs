@@ -50,6 +50,7 @@ pub mod tape;
 pub mod tensor;
 pub mod variable;
 pub mod variable_ops;
+pub mod walk;
 #[doc(hidden)]
 pub mod literal_macro;
 pub mod vulkan;

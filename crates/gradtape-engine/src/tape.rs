@@ -139,11 +139,15 @@ pub struct EntryInfo {
     pub output: (Shape, DType),
 }
 
-/// A snapshot of an entry for the backward walk.
-pub(crate) struct EntrySnapshot {
-    pub kind: OpKind,
-    pub inputs: SmallVec<[Node; 2]>,
-    pub output: Node,
+impl TapeEntry {
+    /// What a user lists of it: op name, input and output shapes and dtypes.
+    pub fn info(&self) -> EntryInfo {
+        EntryInfo {
+            op: self.kind.name(),
+            inputs: self.inputs.iter().map(|n| (n.shape.clone(), n.dtype)).collect(),
+            output: (self.output.shape.clone(), self.output.dtype),
+        }
+    }
 }
 
 /// Records operations for automatic differentiation, like `tf.GradientTape`.
@@ -336,6 +340,11 @@ impl GradientTape {
         if !t.recording || t.paused {
             return Err(Error::Value("Tape is not recording.".into()));
         }
+        // A walk in progress (this reset runs inside a custom gradient of
+        // this tape's) reads the entries where they are.
+        if t.walks > 0 {
+            return Err(Error::Value("Cannot reset a tape while its gradient is being computed.".into()));
+        }
         let entries = std::mem::take(&mut t.entries);
         t.variables.clear();
         t.consumed = false;
@@ -355,53 +364,39 @@ impl GradientTape {
         let mut w = self.engine.lock();
         self.engine.materialize_locked(&mut w);
         let Some(t) = w.get::<Tape>(self.entity()) else { return Vec::new() };
-        t.entries
-            .iter()
-            .filter_map(|&e| w.get::<TapeEntry>(e))
-            .map(|en| EntryInfo {
-                op: en.kind.name(),
-                inputs: en.inputs.iter().map(|n| (n.shape.clone(), n.dtype)).collect(),
-                output: (en.output.shape.clone(), en.output.dtype),
-            })
-            .collect()
+        t.entries.iter().filter_map(|&e| w.get::<TapeEntry>(e)).map(TapeEntry::info).collect()
     }
 
-    /// Takes what a gradient call needs; a non-persistent tape stops
-    /// recording and is consumed by it. `message` is the consumed-tape error.
-    pub(crate) fn take_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
-        self.snapshot_for_gradient(message, true)
-    }
-
-    /// The entries, leaving even a non-persistent tape as it is (a dry run
-    /// that must not change state if it fails).
-    pub(crate) fn peek_for_gradient(&self, message: &str) -> Result<Vec<EntrySnapshot>> {
-        self.snapshot_for_gradient(message, false)
-    }
-
-    fn snapshot_for_gradient(&self, message: &str, consume: bool) -> Result<Vec<EntrySnapshot>> {
+    /// Starts a gradient walk of this tape (see [`crate::walk`]): a
+    /// consumed tape is the error `message`; with `consume`, a
+    /// non-persistent tape stops recording and is consumed now, so the
+    /// walk's own ops are not recorded on it. Its entries stay until
+    /// [`GradientTape::end_walk`], which every started walk must reach.
+    pub(crate) fn begin_walk(&self, w: &mut World, message: &str, consume: bool) -> Result<()> {
         let e = self.entity();
-        let mut w = self.engine.lock();
-        self.engine.materialize_locked(&mut w);
-        let t = w.get::<Tape>(e).expect("internal: tape exists");
+        let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
         if t.consumed {
             return Err(Error::Runtime(message.into()));
         }
-        let snap: Vec<EntrySnapshot> = t
-            .entries
-            .iter()
-            .filter_map(|&en| w.get::<TapeEntry>(en))
-            .map(|en| EntrySnapshot { kind: en.kind.clone(), inputs: en.inputs.clone(), output: en.output.clone() })
-            .collect();
+        t.walks += 1;
         if consume && !self.persistent {
-            let mut t = w.get_mut::<Tape>(e).expect("internal: tape exists");
             t.consumed = true;
             t.recording = false;
             t.paused = false;
-            let entries = std::mem::take(&mut t.entries);
-            release_tape(&mut w, e, entries, &self.marks);
             remove_active(self.engine.id(), e);
         }
-        Ok(snap)
+        Ok(())
+    }
+
+    /// Ends a walk; a consumed tape's entries and marks go with its last one.
+    pub(crate) fn end_walk(&self, w: &mut World) {
+        let e = self.entity();
+        let Some(mut t) = w.get_mut::<Tape>(e) else { return };
+        t.walks -= 1;
+        if t.consumed && t.walks == 0 {
+            let entries = std::mem::take(&mut t.entries);
+            release_tape(w, e, entries, &self.marks);
+        }
     }
 
     pub(crate) fn is_consumed(&self) -> bool {
@@ -438,6 +433,7 @@ impl Engine {
                 entries: Vec::new(),
                 marks: marks.clone(),
                 variables: Vec::new(),
+                walks: 0,
             })
             .id();
         drop(w);
