@@ -178,7 +178,8 @@ fn mixed_arrays_of_tensors_and_variables_and_deref_reads_at_the_call() -> Result
     let t: &Tensor = &v;
     let e = t.exp()?;
     v.assign([[0.0], [0.0]])?;
-    assert_eq!(f32s(&e), vec![3f32.exp(), 4f32.exp()]);
+    // (Against exp on the same engine: a Vulkan device's exp is its own.)
+    assert_eq!(f32s(&e), f32s(&constant([[3.0], [4.0]])?.exp()?));
     assert_eq!(f32s(&t.exp()?), vec![1.0, 1.0]);
     Ok(())
 }
