@@ -170,3 +170,27 @@ fn creation_and_random_give_the_asked_dtype() -> Result<()> {
     assert!(random::stateless_uniform(&[2], [1, 2], DType::U8).is_err());
     Ok(())
 }
+
+/// A chain long enough for the CPU's fusion runs unfused in a narrow dtype
+/// (each op rounds back) and gives the bits of the ops flushed one by one.
+#[test]
+fn long_narrow_chains_round_after_every_op() -> Result<()> {
+    let n = 20_000;
+    let vals: Vec<f64> = (0..n).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+    for d in [DType::F16, DType::BF16, DType::I16] {
+        let e = Engine::cpu();
+        let x = e.from_vec(vals.clone(), &[n])?.cast(d)?;
+        let w = e.from_vec(vals.iter().rev().copied().collect::<Vec<_>>(), &[n])?.cast(d)?;
+        let chained = (&(&x * &w)?.abs()? + &x)?.square()?;
+        let a = (&x * &w)?;
+        e.flush();
+        let b = a.abs()?;
+        e.flush();
+        let c = (&b + &x)?;
+        e.flush();
+        let stepwise = c.square()?;
+        assert_eq!(chained.dtype(), d);
+        assert_eq!(chained.to_f64_vec(), stepwise.to_f64_vec(), "{d}");
+    }
+    Ok(())
+}

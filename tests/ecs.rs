@@ -36,7 +36,10 @@ fn dispatch_runs_queued_ops_in_order() {
     let pending = |kind, inputs: [Node; 2]| Storage::Pending(Pending { kind, inputs: inputs.into_iter().collect() });
     let sum = w.spawn((components::Shape(s.clone()), components::DType(DType::F32), pending(OpKind::Binary(BinaryOp::Add), [a.clone(), b]))).id();
     let sum_node = Node { tok: Token::new(sum, 0, drops.clone()), shape: s.clone(), dtype: DType::F32 };
-    // A second op that reads the first: program order must hold.
+    // A second op that reads the first: program order must hold. The test
+    // holds `sum` as a handle would (a value no one holds may stay unwritten
+    // when the CPU fuses the two ops).
+    let held = sum_node.clone();
     let prod = w.spawn((components::Shape(s), components::DType(DType::F32), pending(OpKind::Binary(BinaryOp::Mul), [sum_node, a]))).id();
     w.resource_mut::<PendingQueue>().0.extend([sum, prod]);
 
@@ -46,6 +49,7 @@ fn dispatch_runs_queued_ops_in_order() {
     assert_eq!(get(sum), HostData::F32(vec![11., 22.]));
     assert_eq!(get(prod), HostData::F32(vec![11., 44.]));
     assert_eq!(w.resource::<Stats>().dispatched, 2);
+    drop(held);
 }
 
 #[test]

@@ -181,4 +181,6 @@ pub struct Stats {
     pub submits: u64,
     /// Free bytes held by the buffer pool.
     pub pooled_bytes: usize,
+    /// Ops the CPU ran inside fused elementwise chains (counted in `dispatched` too).
+    pub fused: u64,
 }

@@ -170,12 +170,18 @@ impl Engine {
     }
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
+        // Nothing queued, pending or dropped: the schedule would do nothing.
+        if self.0.queue.is_empty() && self.0.drops.is_empty() && w.resource::<PendingQueue>().0.is_empty() {
+            return;
+        }
         self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
     }
 
     /// Turns the queued records into entities (nothing is computed).
     pub(crate) fn materialize_locked(&self, w: &mut World) {
-        systems::materialize(w, self.0.queue.take());
+        let mut records = self.0.queue.take();
+        systems::materialize(w, &mut records);
+        self.0.queue.recycle(records);
     }
 
     /// A fresh entity id for a record about to be queued.

@@ -16,6 +16,7 @@ pub use bevy_ecs;
 
 pub mod as_tensor;
 pub mod backend;
+pub mod block;
 pub mod autodiff;
 pub mod backward;
 pub mod components;

@@ -5,14 +5,27 @@ use std::sync::{Arc, Mutex};
 use bevy_ecs::entity::Entity;
 use gradtape_core::{DType, Shape};
 
-/// Entities whose last reference was dropped, despawned at the next cleanup.
+/// Entities whose last reference was dropped, despawned at the next
+/// cleanup; and the buffer of the cleanup before, kept for reuse.
 #[derive(Default)]
-pub struct DropQueue(pub Mutex<Vec<Entity>>);
+pub struct DropQueue(pub Mutex<Vec<Entity>>, Mutex<Vec<Entity>>);
 
 impl DropQueue {
     /// Empties the queue, returning what it held.
     pub fn take(&self) -> Vec<Entity> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        let spare = std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()));
+        std::mem::replace(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()), spare)
+    }
+
+    /// Gives back a buffer [`DropQueue::take`] returned, for reuse.
+    pub fn recycle(&self, mut v: Vec<Entity>) {
+        v.clear();
+        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = v;
+    }
+
+    /// Whether no drop is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 }
 

@@ -53,9 +53,10 @@ pub enum Record {
     },
 }
 
-/// The records appended since the last flush.
+/// The records appended since the last flush, and the emptied buffer of
+/// the flush before, kept so that the next flush's records reuse its memory.
 #[derive(Default)]
-pub struct OpQueue(Mutex<Vec<Record>>);
+pub struct OpQueue(Mutex<Vec<Record>>, Mutex<Vec<Record>>);
 
 impl OpQueue {
     /// Appends `first` and then `rest`, with one lock.
@@ -65,9 +66,16 @@ impl OpQueue {
         q.extend(rest);
     }
 
-    /// Takes every record, leaving the queue empty.
+    /// Takes every record, leaving the queue empty (with the spare buffer's capacity).
     pub fn take(&self) -> Vec<Record> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        let spare = std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()));
+        std::mem::replace(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()), spare)
+    }
+
+    /// Gives back a buffer [`OpQueue::take`] returned, once drained, for reuse.
+    pub fn recycle(&self, mut v: Vec<Record>) {
+        v.clear();
+        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = v;
     }
 
     /// Whether nothing is queued.

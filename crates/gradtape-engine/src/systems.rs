@@ -2,12 +2,15 @@
 //! `Materialize` (queued records become entities), `Plan` (pending ops in
 //! program order), `Dispatch` (each backend runs what it takes, see
 //! [`crate::backend`]) and `Cleanup` (despawn what no handle refers to).
-//! They are exclusive systems, so a test can run any one on a bare `World`.
+//! `Plan` is a system over a `Query` of the pending ops' components; the
+//! others are exclusive (they spawn, despawn, or run kernels that read any
+//! entity), and a test can run any one on a bare `World`.
 
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
+use bevy_ecs::system::RunSystemOnce;
 
 use crate::components::{DType, Pending, PendingQueue, Shape, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
 use crate::node::DropQueue;
@@ -19,12 +22,13 @@ use crate::queue::{OpQueue, Record};
 /// Turns queued records into entities, each spawned once with all its
 /// components (no later insert moves its row): ops pending, host values
 /// computed, tape entries on their tapes.
-pub fn materialize(world: &mut World, records: Vec<Record>) {
+pub fn materialize(world: &mut World, records: &mut Vec<Record>) {
     if records.is_empty() {
         return;
     }
-    let mut pending = Vec::new();
-    for r in records {
+    // Appended in place: the queue's buffer is kept across flushes.
+    let mut pending = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
+    for r in records.drain(..) {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
                 let base = (Shape(shape), DType(dtype), Storage::Pending(Pending { kind, inputs }));
@@ -53,38 +57,48 @@ pub fn materialize(world: &mut World, records: Vec<Record>) {
             }
         }
     }
-    world.resource_mut::<PendingQueue>().0.extend(pending);
+    let mut q = world.resource_mut::<PendingQueue>();
+    if q.0.is_empty() {
+        q.0 = pending;
+    } else {
+        q.0.extend(pending);
+    }
 }
 
 /// The `Materialize` system: the engine's queued records become entities.
 pub fn materialize_system(world: &mut World) {
-    let records = world.resource::<Queue>().0.take();
-    materialize(world, records);
+    let queue = world.resource::<Queue>().0.clone();
+    let mut records = queue.take();
+    if !records.is_empty() {
+        if !world.contains_resource::<Planned>() {
+            world.init_resource::<Planned>();
+        }
+        materialize(world, &mut records);
+    }
+    queue.recycle(records);
 }
 
-/// The `Plan` system: takes each pending op out of its entity, in program
-/// order, for the backends' dispatch systems.
-pub fn plan_system(world: &mut World) {
-    let queue = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
-    if queue.is_empty() {
-        return;
+/// The `Plan` system: a query over the pending ops in program order (the
+/// `PendingQueue`); each op moves out of its entity's `Storage`, which stays
+/// in its row, into [`Planned`] for the backends' dispatch systems.
+pub fn plan_system(mut pending: ResMut<PendingQueue>, mut planned: ResMut<Planned>, mut q: Query<(&mut Storage, &Shape, &DType)>) {
+    for e in pending.0.drain(..) {
+        let Ok((mut st, d, t)) = q.get_mut(e) else { continue };
+        if !matches!(*st, Storage::Pending(_)) {
+            continue;
+        }
+        let Storage::Pending(p) = std::mem::replace(&mut *st, Storage::Empty) else { unreachable!("internal: checked above") };
+        planned.0.push(Op { e, kind: p.kind, inputs: p.inputs, shape: d.0.clone(), dtype: t.0 });
     }
-    let mut ops = Vec::with_capacity(queue.len());
-    for e in queue {
-        let Ok(mut ent) = world.get_entity_mut(e) else { continue };
-        // The op moves out of its `Storage`; the entity keeps its row.
-        let Some(mut st) = ent.get_mut::<Storage>() else { continue };
-        let Storage::Pending(p) = std::mem::replace(&mut *st, Storage::Empty) else { continue };
-        let (Some(d), Some(t)) = (ent.get::<Shape>(), ent.get::<DType>()) else { continue };
-        ops.push(Op { e, kind: p.kind, inputs: p.inputs, shape: d.0.clone(), dtype: t.0 });
-    }
-    world.get_resource_or_init::<Planned>().0.extend(ops);
 }
 
 /// Plans and runs every queued op on the CPU, in program order: the
 /// `Plan` and CPU `Dispatch` systems in one, for a bare world.
 pub fn dispatch_pending(world: &mut World) {
-    plan_system(world);
+    if !world.contains_resource::<Planned>() {
+        world.init_resource::<Planned>();
+    }
+    world.run_system_once(plan_system).expect("internal: the plan system's resources are present");
     dispatch_system::<CpuBackend>(world);
 }
 
@@ -150,8 +164,9 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
     // spawned by the next flush, and despawned by the cleanup after it.
     let mut unborn = Vec::new();
     loop {
-        let batch = drops.take();
+        let mut batch = drops.take();
         if batch.is_empty() {
+            drops.recycle(batch);
             drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn);
             // bevy records every removed component for `RemovedComponents`
             // readers until the trackers are cleared (an App does it each
@@ -160,7 +175,7 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
             return;
         }
         let mut n = 0;
-        for e in batch {
+        for e in batch.drain(..) {
             if world.get_entity(e).is_err() {
                 unborn.push(e);
                 continue;
@@ -186,6 +201,7 @@ pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
                 n += 1;
             }
         }
+        drops.recycle(batch);
         let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());
         let mut stats = world.resource_mut::<Stats>();
         stats.despawned += n;

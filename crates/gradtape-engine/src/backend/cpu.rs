@@ -1,5 +1,6 @@
-//! The CPU backend: each op's host kernel, in program order. Device
-//! backends run here what they do not offer.
+//! The CPU backend: each op's host kernel, in program order, with chains
+//! of elementwise ops fused into one blocked pass (see [`super::fuse`]).
+//! Device backends run here what they do not offer.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::Shape;
 use smallvec::SmallVec;
 
+use super::fuse::{self, FusePlan, Slot};
 use super::{Backend, Op};
 use crate::components::{Stats, Storage};
 use crate::op;
@@ -17,18 +19,37 @@ use crate::pool::BufferPool;
 pub struct CpuBackend;
 
 impl Backend for CpuBackend {
-    fn dispatch(world: &mut World, ops: Vec<Op>) {
+    fn dispatch(world: &mut World, ops: &mut Vec<Op>) {
         // Moved out and back rather than removed: a resource removal costs as much as a despawn.
         let mut pool = take_pool(world);
-        let mut ran = 0u64;
-        for op in &ops {
-            ran += u64::from(run_on_host(world, op, &mut pool));
+        let (mut ran, mut fused) = (0u64, 0u64);
+        let plan = if fuse::worth_planning(ops) { fuse::plan(ops) } else { FusePlan::default() };
+        for (i, op) in ops.iter().enumerate() {
+            match plan.at.get(i).copied().unwrap_or(Slot::Single) {
+                Slot::Single => ran += u64::from(run_on_host(world, op, &mut pool)),
+                // Run with the group, at its last member.
+                Slot::Member(_) => {}
+                Slot::Last(g) => {
+                    let g = &plan.groups[g];
+                    if fuse::run_group(world, ops, g, &mut pool) {
+                        ran += g.members.len() as u64;
+                        fused += g.members.len() as u64;
+                    } else {
+                        for &m in &g.members {
+                            ran += u64::from(run_on_host(world, &ops[m], &mut pool));
+                        }
+                    }
+                }
+            }
         }
+        // The inputs' references go now, so this flush's cleanup sees them.
+        ops.clear();
         let pooled = pool.pooled_bytes();
         put_pool(world, pool);
         let mut stats = world.resource_mut::<Stats>();
         stats.flushes += 1;
         stats.dispatched += ran;
+        stats.fused += fused;
         stats.pooled_bytes = pooled;
     }
 }

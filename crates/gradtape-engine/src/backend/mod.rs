@@ -5,6 +5,7 @@
 //! CPU last, on whatever is left. One flush path for every backend.
 
 pub mod cpu;
+pub mod fuse;
 
 use bevy_ecs::prelude::*;
 use gradtape_core::{DType, Shape};
@@ -34,14 +35,23 @@ pub struct Planned(pub Vec<Op>);
 /// A place ops run: it computes every op it is given, in order, and leaves
 /// each output's value (or its failure) in the output's entity.
 pub trait Backend: Resource {
-    /// Runs `ops` (program order) in `world`.
-    fn dispatch(world: &mut World, ops: Vec<Op>);
+    /// Runs `ops` (program order) in `world`, and empties `ops`.
+    fn dispatch(world: &mut World, ops: &mut Vec<Op>);
 }
 
-/// The `Dispatch` system of backend `B`: it takes every planned op.
+/// The `Dispatch` system of backend `B`: it takes every planned op. The
+/// emptied buffer goes back to [`Planned`], so a steady loop reuses it.
 pub fn dispatch_system<B: Backend>(world: &mut World) {
-    let ops = world.get_resource_mut::<Planned>().map(|mut p| std::mem::take(&mut p.0)).unwrap_or_default();
-    if !ops.is_empty() {
-        B::dispatch(world, ops);
+    let Some(mut planned) = world.get_resource_mut::<Planned>() else { return };
+    if planned.0.is_empty() {
+        return;
+    }
+    let mut ops = std::mem::take(&mut planned.0);
+    B::dispatch(world, &mut ops);
+    ops.clear();
+    if let Some(mut p) = world.get_resource_mut::<Planned>() {
+        if p.0.is_empty() {
+            p.0 = ops;
+        }
     }
 }

@@ -296,3 +296,28 @@ impl Tensor {
         binary(BinaryOp::DivNoNan, self, &y)
     }
 }
+
+/// `op` over block `a` and `b` (each as long as `o`, or one element) into
+/// `o`: the fused CPU path's kernel (`backend/fuse.rs`), with the same
+/// per-element functions as [`cpu`], so the same bits.
+pub(crate) fn cpu_block(op: BinaryOp, a: crate::block::Block, b: crate::block::Block, o: crate::block::BlockMut) {
+    use crate::block::{zip_into, Block as B, BlockMut as M};
+    if op.is_comparison() {
+        match (a, b, o) {
+            (B::F32(x), B::F32(y), M::Bool(o)) => compare!(op, f32, |f| zip_into(x, y, o, f)),
+            (B::F64(x), B::F64(y), M::Bool(o)) => compare!(op, f64, |f| zip_into(x, y, o, f)),
+            (B::I32(x), B::I32(y), M::Bool(o)) => compare!(op, i32, |f| zip_into(x, y, o, f)),
+            (B::I64(x), B::I64(y), M::Bool(o)) => compare!(op, i64, |f| zip_into(x, y, o, f)),
+            (B::Bool(x), B::Bool(y), M::Bool(o)) => compare!(op, bool, |f| zip_into(x, y, o, f)),
+            _ => unreachable!("internal: operand dtypes were checked at queue time"),
+        }
+        return;
+    }
+    match (a, b, o) {
+        (B::F32(x), B::F32(y), M::F32(o)) => arith!(op, f32, float, |f| zip_into(x, y, o, f)),
+        (B::F64(x), B::F64(y), M::F64(o)) => arith!(op, f64, float, |f| zip_into(x, y, o, f)),
+        (B::I32(x), B::I32(y), M::I32(o)) => arith!(op, i32, int, |f| zip_into(x, y, o, f)),
+        (B::I64(x), B::I64(y), M::I64(o)) => arith!(op, i64, int, |f| zip_into(x, y, o, f)),
+        _ => unreachable!("internal: operand dtypes were checked at queue time"),
+    }
+}

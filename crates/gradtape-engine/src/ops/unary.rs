@@ -273,3 +273,21 @@ impl Tensor {
         self.unary(UnaryOp::Atan)
     }
 }
+
+/// `op` over block `x` into `o` (as long): the fused CPU path's kernel
+/// (`backend/fuse.rs`), with the same per-element functions as [`cpu`].
+pub(crate) fn cpu_block(op: UnaryOp, x: crate::block::Block, o: crate::block::BlockMut) {
+    use crate::block::{Block as B, BlockMut as M};
+    macro_rules! run {
+        ($v:expr, $o:expr, $t:ty, $m:ident) => {
+            $m!(op, $t, |f| $o.iter_mut().zip($v).for_each(|(o, &x)| *o = f(x)))
+        };
+    }
+    match (x, o) {
+        (B::F32(v), M::F32(o)) => run!(v, o, f32, float_fn),
+        (B::F64(v), M::F64(o)) => run!(v, o, f64, float_fn),
+        (B::I32(v), M::I32(o)) => run!(v, o, i32, int_fn),
+        (B::I64(v), M::I64(o)) => run!(v, o, i64, int_fn),
+        _ => unreachable!("internal: bool math was rejected at queue time"),
+    }
+}

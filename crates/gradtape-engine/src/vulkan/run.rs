@@ -96,8 +96,8 @@ pub fn dispatch(world: &mut World) {
 impl Backend for VulkanBackend {
     /// Device ops recorded into one command buffer, submitted once; ops the
     /// device lacks on the CPU, in program order.
-    fn dispatch(world: &mut World, ops: Vec<Op>) {
-        dispatch_ops(world, ops);
+    fn dispatch(world: &mut World, ops: &mut Vec<Op>) {
+        dispatch_ops(world, std::mem::take(ops));
     }
 }
 
