@@ -25,8 +25,20 @@ pub(crate) trait Float: Copy + PartialOrd {
     fn decompose(self) -> (u64, i32, u32, bool);
 }
 
+/// [`Float::decompose`] of an IEEE binary float's bits, given its mantissa
+/// width, exponent mask and bias (shared by every width, half ones included).
+fn decompose_bits(bits: u64, man_bits: u32, exp_mask: u64, bias: i32) -> (u64, i32, u32, bool) {
+    let man = bits & ((1 << man_bits) - 1);
+    let exp = ((bits >> man_bits) & exp_mask) as i32;
+    if exp != 0 {
+        (man | (1 << man_bits), exp - bias - man_bits as i32, man_bits, exp != 1 && man == 0)
+    } else {
+        (man, 1 - bias - man_bits as i32, man.max(1).ilog2(), false)
+    }
+}
+
 macro_rules! float_impl {
-    ($t:ty, $cutoff:expr, $bits:ty, $man_bits:expr, $exp_mask:expr, $bias:expr) => {
+    ($t:ty, $cutoff:expr, $man_bits:expr, $exp_mask:expr, $bias:expr) => {
         impl Float for $t {
             const EXP_CUTOFF_MAX: f64 = $cutoff;
             fn from_f64(x: f64) -> Self {
@@ -45,20 +57,13 @@ macro_rules! float_impl {
                 <$t>::is_sign_negative(self)
             }
             fn decompose(self) -> (u64, i32, u32, bool) {
-                let bits = self.to_bits();
-                let man = (bits & ((1 << $man_bits) - 1)) as u64;
-                let exp = ((bits >> $man_bits) & $exp_mask) as i32;
-                if exp != 0 {
-                    (man | (1 << $man_bits), exp - $bias - $man_bits, $man_bits, exp != 1 && man == 0)
-                } else {
-                    (man, 1 - $bias - $man_bits, man.max(1).ilog2(), false)
-                }
+                decompose_bits(self.to_bits() as u64, $man_bits, $exp_mask, $bias)
             }
         }
     };
 }
-float_impl!(f32, 1e6, u32, 23, 0xff, 127);
-float_impl!(f64, 1e8, u64, 52, 0x7ff, 1023);
+float_impl!(f32, 1e6, 23, 0xff, 127);
+float_impl!(f64, 1e8, 52, 0x7ff, 1023);
 
 // float16 (`np.finfo(np.float16).precision` is 3) and ml_dtypes' bfloat16
 // (precision 2): NumPy's layout rules, in the type's own precision.
@@ -82,14 +87,7 @@ macro_rules! half_impl {
                 <$t>::is_sign_negative(self)
             }
             fn decompose(self) -> (u64, i32, u32, bool) {
-                let bits = self.to_bits();
-                let man = (bits & ((1 << $man_bits) - 1)) as u64;
-                let exp = ((bits >> $man_bits) & $exp_mask) as i32;
-                if exp != 0 {
-                    (man | (1 << $man_bits), exp - $bias - $man_bits, $man_bits, exp != 1 && man == 0)
-                } else {
-                    (man, 1 - $bias - $man_bits, man.max(1).ilog2(), false)
-                }
+                decompose_bits(self.to_bits() as u64, $man_bits, $exp_mask, $bias)
             }
         }
     };

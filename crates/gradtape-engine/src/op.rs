@@ -92,6 +92,23 @@ impl OpKind {
             OpKind::Ext(e) => e.name(),
         }
     }
+
+    /// Whether the op only moves elements (views, transposes, slices,
+    /// concatenation, select): it handles any dtype's values unchanged, on
+    /// the host (the narrow dtypes included) and on a device.
+    pub(crate) fn moves_elements(&self) -> bool {
+        matches!(
+            self,
+            OpKind::Reshape
+                | OpKind::Identity
+                | OpKind::Transpose(_)
+                | OpKind::BroadcastTo
+                | OpKind::Concat { .. }
+                | OpKind::Slice(_)
+                | OpKind::SliceGrad(_)
+                | OpKind::Select
+        )
+    }
 }
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.
@@ -147,19 +164,8 @@ fn run_widened(
     dtype: DType,
     pool: &mut BufferPool,
 ) -> Option<Arc<HostData>> {
-    let moves = matches!(
-        kind,
-        OpKind::Reshape
-            | OpKind::Identity
-            | OpKind::Transpose(_)
-            | OpKind::BroadcastTo
-            | OpKind::Concat { .. }
-            | OpKind::Slice(_)
-            | OpKind::SliceGrad(_)
-            | OpKind::Cast
-            | OpKind::Select
-    );
-    if moves || !(dtype.is_narrow() || inputs.iter().any(|(d, _)| d.dtype().is_narrow())) {
+    let narrow = dtype.is_narrow() || inputs.iter().any(|(d, _)| d.dtype().is_narrow());
+    if !narrow || kind.moves_elements() || matches!(kind, OpKind::Cast) {
         return None;
     }
     let wide: SmallVec<[(Arc<HostData>, &Shape); 2]> =

@@ -202,10 +202,9 @@ pub(crate) fn normal_data(gen: Philox, n: usize, dtype: DType, mean: f64, stddev
     match dtype {
         DType::F16 | DType::BF16 => {
             // TF's half normals are float Box-Muller samples rounded to the dtype.
+            // (affine_half rounds each sample into the dtype first.)
             let v = if truncated { philox::truncated_normal_f32(gen, n) } else { philox::normal_f32(gen, n) };
-            let round = |x: f32| HostData::F32(vec![x]).cast(dtype).cast(DType::F32).to_f64_vec()[0] as f32;
-            let v = v.into_iter().map(round);
-            HostData::F32(affine_half(v, stddev, mean, dtype)).cast(dtype)
+            HostData::F32(affine_half(v.into_iter(), stddev, mean, dtype)).cast(dtype)
         }
         DType::F32 => {
             let v = if truncated { philox::truncated_normal_f32(gen, n) } else { philox::normal_f32(gen, n) };

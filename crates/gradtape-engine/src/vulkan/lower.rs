@@ -35,11 +35,7 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
     // Math in a narrow dtype rounds back after every op: the host kernels
     // do that; the device only moves their words.
     let narrow = op.dtype.is_narrow() || op.inputs.iter().any(|n| n.dtype.is_narrow());
-    let moves = matches!(
-        op.kind,
-        OpKind::Transpose(_) | OpKind::BroadcastTo | OpKind::Concat { .. } | OpKind::Slice(_) | OpKind::SliceGrad(_) | OpKind::Select
-    );
-    if narrow && !moves && !matches!(op.kind, OpKind::Reshape | OpKind::Identity) {
+    if narrow && !op.kind.moves_elements() {
         return Where::Cpu;
     }
     let ok = match &op.kind {
