@@ -37,51 +37,22 @@ fn system_op(op: ReduceOp, dtype: DType) -> SystemOperation {
 }
 
 /// Matches two buffers of the same dtype (the caller made them so); the
-/// match is on the first, without a `_ =>` arm, as everywhere here.
+/// match is on the first. Half floats never get here (they are reduced as
+/// float32), so they are the one arm listed apart.
 macro_rules! pair {
-    ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr) => {{
+    ($a:expr, $b:expr, $x:ident, $y:ident => $body:expr) => {
+        pair!(@arms $a, $b, $x, $y, $body; Bool I32 I64 F32 F64 U8 I8 I16)
+    };
+    (@arms $a:expr, $b:expr, $x:ident, $y:ident, $body:expr; $($v:ident)*) => {{
         let b = $b;
-        macro_rules! second {
-            ($v:ident) => {
-                match b {
+        match $a {
+            $(HostData::$v($x) => {
+                let $y = match b {
                     HostData::$v($y) => $y,
                     other => panic!("internal: a {} buffer paired with a {}", DType::$v, other.dtype()),
-                }
-            };
-        }
-        match $a {
-            HostData::Bool($x) => {
-                let $y = second!(Bool);
+                };
                 $body
-            }
-            HostData::I32($x) => {
-                let $y = second!(I32);
-                $body
-            }
-            HostData::I64($x) => {
-                let $y = second!(I64);
-                $body
-            }
-            HostData::F32($x) => {
-                let $y = second!(F32);
-                $body
-            }
-            HostData::F64($x) => {
-                let $y = second!(F64);
-                $body
-            }
-            HostData::U8($x) => {
-                let $y = second!(U8);
-                $body
-            }
-            HostData::I8($x) => {
-                let $y = second!(I8);
-                $body
-            }
-            HostData::I16($x) => {
-                let $y = second!(I16);
-                $body
-            }
+            })*
             HostData::F16(_) | HostData::BF16(_) => unreachable!("internal: half floats are reduced as float32 (all_reduce_into)"),
         }
     }};
@@ -220,18 +191,11 @@ pub(crate) fn take_buffers(engine: &Engine, specs: &[(DType, usize)]) -> Vec<Hos
             .iter()
             .map(|&(dtype, n)| match pool.as_deref_mut() {
                 None => HostData::zeros(dtype, n),
-                Some(p) => match dtype {
-                    DType::Bool => HostData::Bool(p.take(n)),
-                    DType::I32 => HostData::I32(p.take(n)),
-                    DType::I64 => HostData::I64(p.take(n)),
-                    DType::F32 => HostData::F32(p.take(n)),
-                    DType::F64 => HostData::F64(p.take(n)),
-                    DType::U8 => HostData::U8(p.take(n)),
-                    DType::I8 => HostData::I8(p.take(n)),
-                    DType::I16 => HostData::I16(p.take(n)),
-                    DType::F16 => HostData::F16(p.take(n)),
-                    DType::BF16 => HostData::BF16(p.take(n)),
-                },
+                Some(p) => {
+                    let mut d = with_capacity(dtype, 0);
+                    with_data!(&mut d, v => *v = p.take(n));
+                    d
+                }
             })
             .collect()
     })
@@ -344,34 +308,14 @@ pub(crate) fn append(dst: &mut HostData, src: Option<&HostData>, n: usize) {
             None => d.resize(d.len() + n, T::default()),
         }
     }
-    match dst {
-        HostData::Bool(d) => push(d, src, n),
-        HostData::I32(d) => push(d, src, n),
-        HostData::I64(d) => push(d, src, n),
-        HostData::F32(d) => push(d, src, n),
-        HostData::F64(d) => push(d, src, n),
-        HostData::U8(d) => push(d, src, n),
-        HostData::I8(d) => push(d, src, n),
-        HostData::I16(d) => push(d, src, n),
-        HostData::F16(d) => push(d, src, n),
-        HostData::BF16(d) => push(d, src, n),
-    }
+    with_data!(dst, d => push(d, src, n))
 }
 
 /// An empty buffer of `dtype` with room for `n` elements.
 pub(crate) fn with_capacity(dtype: DType, n: usize) -> HostData {
-    match dtype {
-        DType::Bool => HostData::Bool(Vec::with_capacity(n)),
-        DType::I32 => HostData::I32(Vec::with_capacity(n)),
-        DType::I64 => HostData::I64(Vec::with_capacity(n)),
-        DType::F32 => HostData::F32(Vec::with_capacity(n)),
-        DType::F64 => HostData::F64(Vec::with_capacity(n)),
-        DType::U8 => HostData::U8(Vec::with_capacity(n)),
-        DType::I8 => HostData::I8(Vec::with_capacity(n)),
-        DType::I16 => HostData::I16(Vec::with_capacity(n)),
-        DType::F16 => HostData::F16(Vec::with_capacity(n)),
-        DType::BF16 => HostData::BF16(Vec::with_capacity(n)),
-    }
+    let mut d = HostData::zeros(dtype, 0);
+    with_data!(&mut d, v => v.reserve_exact(n));
+    d
 }
 
 /// Cuts a packed buffer back into pieces of the given lengths.
