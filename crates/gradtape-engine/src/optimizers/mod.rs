@@ -234,6 +234,20 @@ impl Optimizer for Keras {
     }
 }
 
+/// Keras's keyword arguments as builder methods, each named and documented
+/// as its keyword.
+macro_rules! setters {
+    ($($field:ident: $t:ty),*) => {
+        $(
+            #[doc = concat!("`", stringify!($field), "`.")]
+            pub fn $field(mut self, value: $t) -> Self {
+                self.$field = value;
+                self
+            }
+        )*
+    };
+}
+
 macro_rules! common_options {
     () => {
         /// `weight_decay`.
@@ -273,16 +287,7 @@ impl Sgd {
     pub fn new(learning_rate: f64) -> Sgd {
         Sgd { lr: learning_rate, momentum: 0.0, nesterov: false, common: Common::default() }
     }
-    /// `momentum`.
-    pub fn momentum(mut self, m: f64) -> Self {
-        self.momentum = m;
-        self
-    }
-    /// `nesterov`.
-    pub fn nesterov(mut self, n: bool) -> Self {
-        self.nesterov = n;
-        self
-    }
+    setters!(momentum: f64, nesterov: bool);
     common_options!();
     /// The optimizer.
     pub fn build(self) -> Keras {
@@ -312,26 +317,7 @@ impl Adam {
     pub fn new(learning_rate: f64) -> Adam {
         Adam { lr: learning_rate, ..Adam::default() }
     }
-    /// `beta_1`.
-    pub fn beta_1(mut self, b: f64) -> Self {
-        self.beta_1 = b;
-        self
-    }
-    /// `beta_2`.
-    pub fn beta_2(mut self, b: f64) -> Self {
-        self.beta_2 = b;
-        self
-    }
-    /// `epsilon`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
-    }
-    /// `amsgrad`.
-    pub fn amsgrad(mut self, a: bool) -> Self {
-        self.amsgrad = a;
-        self
-    }
+    setters!(beta_1: f64, beta_2: f64, epsilon: f64, amsgrad: bool);
     common_options!();
     /// The optimizer.
     pub fn build(self) -> Keras {
@@ -362,26 +348,7 @@ impl RmsProp {
     pub fn new(learning_rate: f64) -> RmsProp {
         RmsProp { lr: learning_rate, ..RmsProp::default() }
     }
-    /// `rho`.
-    pub fn rho(mut self, r: f64) -> Self {
-        self.rho = r;
-        self
-    }
-    /// `momentum`.
-    pub fn momentum(mut self, m: f64) -> Self {
-        self.momentum = m;
-        self
-    }
-    /// `epsilon`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
-    }
-    /// `centered`.
-    pub fn centered(mut self, c: bool) -> Self {
-        self.centered = c;
-        self
-    }
+    setters!(rho: f64, momentum: f64, epsilon: f64, centered: bool);
     common_options!();
     /// The optimizer.
     pub fn build(self) -> Keras {
@@ -410,16 +377,7 @@ impl Adagrad {
     pub fn new(learning_rate: f64) -> Adagrad {
         Adagrad { lr: learning_rate, ..Adagrad::default() }
     }
-    /// `initial_accumulator_value`.
-    pub fn initial_accumulator_value(mut self, v: f64) -> Self {
-        self.initial_accumulator_value = v;
-        self
-    }
-    /// `epsilon`.
-    pub fn epsilon(mut self, e: f64) -> Self {
-        self.epsilon = e;
-        self
-    }
+    setters!(initial_accumulator_value: f64, epsilon: f64);
     common_options!();
     /// The optimizer.
     pub fn build(self) -> Keras {
