@@ -251,6 +251,25 @@ macro_rules! for_each_unary {
                 grad: |x, y, g| g.div(&x.square()?.add_scalar(1.0)?)?,
                 exact: false, domain: (-3.0, 3.0), complex: true, weak: true,
             }
+            /// The tangent (NaN at ±inf, as `sin / cos`).
+            Tan = 19 => "Tan" {
+                /// `tf.math.tan`: the tangent; NaN for infinities and NaN.
+                ///
+                /// ```
+                /// # use gradtape_engine::*;
+                /// let y = constant([0.0, std::f32::consts::FRAC_PI_4, -1.0])?.tan()?.to_vec::<f32>()?;
+                /// assert!(y[0] == 0.0 && (y[1] - 1.0).abs() < 1e-6 && (y[2] + 1.5574077).abs() < 1e-6);
+                /// assert!(constant([f32::INFINITY])?.tan()?.to_vec::<f32>()?[0].is_nan());
+                /// # Ok::<(), gradtape_core::Error>(())
+                /// ```
+                fn tan;
+                float: |x| x.tan(),
+                reference: |x| x.tan(),
+                // TF's TanGrad: square(reciprocal(cos(x))) * g.
+                grad: |x, y, g| x.unary(Cos)?.reciprocal()?.square()?.mul(g)?,
+                // Inside (-pi/2, pi/2), clear of the poles.
+                exact: false, domain: (-1.2, 1.2), complex: true, weak: true,
+            }
         }
     };
 }
