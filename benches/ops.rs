@@ -46,6 +46,8 @@ fn family(c: &mut Criterion, name: &str, f: impl Fn(&Tensor, &Tensor) -> Result<
 fn unary(c: &mut Criterion) {
     family(c, "unary_exp", |x, _| x.exp());
     family(c, "unary_tanh", |x, _| x.tanh());
+    // Unary ops inside one fused elementwise chain (the block kernels).
+    family(c, "unary_fused", |x, y| ((x * y)?.relu()?.exp()? - y)?.sigmoid());
 }
 
 fn binary(c: &mut Criterion) {

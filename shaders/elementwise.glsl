@@ -81,6 +81,26 @@ float atan_f(float x) {
     y += (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * a + a;
     return x < 0.0 ? -y : (x == 0.0 ? x : y);
 }
+
+// Vulkan's builtin tan is only as good as sin / cos (2^-11 absolute);
+// Cephes' tanf (relative error below 4e-7 for |x| < 8192): subtract the
+// nearest even multiple of pi/4 in three exact parts, a polynomial in
+// [-pi/4, pi/4], and -1/tan where the multiple is odd times pi/2. Past
+// 8192 (and for inf and NaN, which give NaN) the builtin.
+float tan_f(float x) {
+    float a = abs(x);
+    if (!(a <= 8192.0)) return tan(x);
+    float j = floor(a * 1.2732395447351628);
+    if (mod(j, 2.0) == 1.0) j += 1.0;
+    float z = ((a - j * 0.78515625) - j * 2.4187564849853515625e-4) - j * 3.77489497744594108e-8;
+    float zz = z * z;
+    float y = z;
+    if (a > 1.0e-4) {
+        y = (((((9.38540185543e-3 * zz + 3.11992232697e-3) * zz + 2.44301354525e-2) * zz + 5.34112807005e-2) * zz + 1.33387994085e-1) * zz + 3.33331568548e-1) * zz * z + z;
+    }
+    if (mod(j, 4.0) == 2.0) y = -1.0 / y;
+    return x < 0.0 ? -y : (x == 0.0 ? x : y);
+}
 #endif
 
 #if !defined(DT_BOOL)
@@ -115,6 +135,7 @@ T unary_op(uint op, T x) {
     case 13u: return expm1_f(x);
     case 17u: return erf_f(x);
     case 18u: return atan_f(x);
+    case 19u: return tan_f(x);
 #endif
     default: return MISSING;
     }

@@ -4,22 +4,10 @@
 
 mod prop_common;
 
+use gradtape::ops::reduce::ReduceOp;
 use gradtape::*;
 use prop_common::*;
 use proptest::prelude::*;
-
-const REDUCE: [&str; 5] = ["sum", "mean", "max", "min", "prod"];
-
-fn reduce(t: &Tensor, op: &str, axes: Axes, keep: bool) -> Result<Tensor> {
-    match op {
-        "sum" => t.reduce_sum_with(axes, keep),
-        "mean" => t.reduce_mean_with(axes, keep),
-        "max" => t.reduce_max_with(axes, keep),
-        "min" => t.reduce_min_with(axes, keep),
-        "prod" => t.reduce_prod_with(axes, keep),
-        other => unreachable!("no reduction {other} in the table"),
-    }
-}
 
 /// Relative precision of a dtype's arithmetic.
 fn eps(dt: DType) -> f64 {
@@ -44,8 +32,9 @@ fn reduce_case(value: BoxedStrategy<f64>) -> impl Strategy<Value = (Vec<usize>, 
     })
 }
 
-/// The reference: groups of input elements by output position, folded in f64.
-fn reduce_ref(op: &str, dt: DType, s: &[usize], axes: &[usize], xs: &[f64]) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+/// The reference: groups of input elements by output position, folded in
+/// f64 by the registry's `ReduceOp::reference`.
+fn reduce_ref(op: ReduceOp, dt: DType, s: &[usize], axes: &[usize], xs: &[f64]) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
     let kept: Vec<usize> = (0..s.len()).map(|d| if axes.contains(&d) { 1 } else { s[d] }).collect();
     let n_out: usize = kept.iter().product();
     let mut groups: Vec<Vec<f64>> = vec![Vec::new(); n_out];
@@ -53,30 +42,11 @@ fn reduce_ref(op: &str, dt: DType, s: &[usize], axes: &[usize], xs: &[f64]) -> (
         let idx: Vec<usize> = unravel(i, s).iter().zip(&kept).map(|(&j, &k)| if k == 1 { 0 } else { j }).collect();
         groups[ravel(&idx, &kept)].push(x);
     }
-    let fold = |g: &Vec<f64>| -> f64 {
-        match op {
-            "sum" if dt.is_float() => g.iter().sum(),
-            "sum" => g.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64)) as f64,
-            // Integer mean divides the integer sum, truncating toward zero.
-            "mean" if !dt.is_float() => (g.iter().map(|&x| x as i64).sum::<i64>() / g.len() as i64) as f64,
-            "mean" => g.iter().sum::<f64>() / g.len() as f64,
-            "max" if g.iter().any(|x| x.is_nan()) => f64::NAN,
-            "min" if g.iter().any(|x| x.is_nan()) => f64::NAN,
-            "max" if dt.is_float() => g.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            "min" if dt.is_float() => g.iter().copied().fold(f64::INFINITY, f64::min),
-            "max" => g.iter().copied().fold(if dt == DType::I32 { i32::MIN as f64 } else { i64::MIN as f64 }, f64::max),
-            "min" => g.iter().copied().fold(if dt == DType::I32 { i32::MAX as f64 } else { i64::MAX as f64 }, f64::min),
-            "prod" if dt == DType::I32 => g.iter().fold(1i32, |a, &x| a.wrapping_mul(x as i32)) as f64,
-            "prod" if dt == DType::I64 => g.iter().fold(1i64, |a, &x| a.wrapping_mul(x as i64)) as f64,
-            "prod" => g.iter().product(),
-            other => unreachable!("no reduction {other} in the table"),
-        }
-    };
     let scale: Vec<f64> = groups.iter().map(|g| g.iter().map(|x| x.abs()).sum::<f64>() * g.len() as f64).collect();
-    (kept, groups.iter().map(fold).collect(), scale)
+    (kept, groups.iter().map(|g| op.reference(dt, g)).collect(), scale)
 }
 
-fn check_reduce(dt: DType, s: Vec<usize>, axes: Vec<i64>, keep: bool, vals: Vec<f64>, op: &str) -> Result<(), TestCaseError> {
+fn check_reduce(dt: DType, s: Vec<usize>, axes: Vec<i64>, keep: bool, vals: Vec<f64>, op: ReduceOp) -> Result<(), TestCaseError> {
     let e = Engine::cpu();
     let x = tensor(&e, dt, &s, &vals);
     let xs = x.to_f64_vec();
@@ -84,17 +54,18 @@ fn check_reduce(dt: DType, s: Vec<usize>, axes: Vec<i64>, keep: bool, vals: Vec<
     let norm: Vec<usize> = axes.iter().map(|&a| if a < 0 { a + r } else { a } as usize).collect();
     let (kept, want, scale) = reduce_ref(op, dt, &s, &norm, &xs);
     let out: Vec<usize> = if keep { kept } else { (0..s.len()).filter(|d| !norm.contains(d)).map(|d| s[d]).collect() };
-    let y = reduce(&x, op, Axes::from(axes.clone()), keep)?;
-    prop_assert_eq!(y.dims(), &out[..], "{} over {:?} of {:?}", op, axes, s);
+    let y = x.reduce(op, Axes::from(axes.clone()), keep)?;
+    prop_assert_eq!(y.dims(), &out[..], "{:?} over {:?} of {:?}", op, axes, s);
     prop_assert_eq!(y.dtype(), dt);
     let want: Vec<f64> = want.iter().map(|&w| round_to(dt, w)).collect();
+    // Products round relative to their size, sums (and means) to the sum of |x|.
     let tol = |i: usize| match op {
-        "sum" | "mean" => (0.0, 2.0 * eps(dt) * scale[i]),
-        "prod" => (4.0 * eps(dt) * scale[i].max(1.0), 0.0),
-        _ => (0.0, 0.0),
+        _ if op.is_exact() => (0.0, 0.0),
+        ReduceOp::Prod => (4.0 * eps(dt) * scale[i].max(1.0), 0.0),
+        _ => (0.0, 2.0 * eps(dt) * scale[i]),
     };
     if let Some(m) = mismatch(&y.to_f64_vec(), &want, tol) {
-        return Err(TestCaseError::fail(format!("{op} over {axes:?} of {s:?}: {m}")));
+        return Err(TestCaseError::fail(format!("{op:?} over {axes:?} of {s:?}: {m}")));
     }
     Ok(())
 }
@@ -111,41 +82,41 @@ proptest! {
 
     #[test]
     fn float_reductions_match_the_reference(dt in float_dtype(), (s, axes, keep, v) in reduce_case(finite_value().boxed()),
-                                            op in prop::sample::select(&REDUCE[..])) {
+                                            op in prop::sample::select(ReduceOp::ALL)) {
         check_reduce(dt, s, axes, keep, v, op)?;
     }
 
     /// NaN in a group makes its max and min NaN; infinities are extremes.
     #[test]
     fn float_max_min_propagate_nan(dt in float_dtype(), (s, axes, keep, v) in reduce_case(float_value().boxed()),
-                                   op in prop::sample::select(&["max", "min"][..])) {
+                                   op in prop::sample::select(&[ReduceOp::Max, ReduceOp::Min][..])) {
         check_reduce(dt, s, axes, keep, v, op)?;
     }
 
     /// Exact, with TF's truncating integer mean (empty groups left out: TF divides by zero there).
     #[test]
     fn integer_reductions_match_the_reference(dt in int_dtype(), (s, axes, keep, v) in reduce_case(int_value().boxed()),
-                                              op in prop::sample::select(&REDUCE[..])) {
+                                              op in prop::sample::select(ReduceOp::ALL)) {
         let empty_group = axes.iter().any(|&a| s[if a < 0 { a + s.len() as i64 } else { a } as usize] == 0);
-        prop_assume!(!(op == "mean" && empty_group));
-        let small: Vec<f64> = if op == "prod" { v.iter().map(|x| x % 3.0).collect() } else { v };
+        prop_assume!(!(op == ReduceOp::Mean && empty_group));
+        let small: Vec<f64> = if op == ReduceOp::Prod { v.iter().map(|x| x % 3.0).collect() } else { v };
         check_reduce(dt, s, axes, keep, small, op)?;
     }
 
     /// Out-of-range and repeated axes are TF's InvalidArgument errors.
     #[test]
-    fn bad_reduction_axes_are_errors(s in shape(3, 3), a in -6i64..6, op in prop::sample::select(&REDUCE[..])) {
+    fn bad_reduction_axes_are_errors(s in shape(3, 3), a in -6i64..6, op in prop::sample::select(ReduceOp::ALL)) {
         let e = Engine::cpu();
         let x = e.zeros(&s, DType::F32)?;
         let r = s.len() as i64;
-        let res = reduce(&x, op, Axes::from(vec![a]), false);
+        let res = x.reduce(op, Axes::from(vec![a]), false);
         prop_assert_eq!(res.is_ok(), (-r..r).contains(&a));
         if let Err(err) = res {
             let want = format!("Invalid reduction dimension ({a} for input with {r} dimension(s)");
             prop_assert!(err.to_string().contains(&want), "{}", err);
         }
         if (-r..r).contains(&a) {
-            let dup = reduce(&x, op, Axes::from(vec![a, if a < 0 { a + r } else { a - r }]), false).unwrap_err();
+            let dup = x.reduce(op, Axes::from(vec![a, if a < 0 { a + r } else { a - r }]), false).unwrap_err();
             prop_assert!(dup.to_string().contains("Axes contains duplicate dimension"), "{}", dup);
         }
     }

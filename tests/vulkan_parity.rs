@@ -7,6 +7,7 @@
 #![cfg(feature = "vulkan")]
 
 use gradtape::ops::binary::BinaryOp;
+use gradtape::ops::reduce::ReduceOp;
 use gradtape::ops::unary::UnaryOp;
 use gradtape::*;
 
@@ -179,24 +180,17 @@ fn binary_ops() {
     }
 }
 
+/// Every `ReduceOp` of the registry, on the values its `domain` allows.
 #[test]
 fn reductions() {
-    type R = fn(&Tensor, Axes, bool) -> Result<Tensor>;
-    let all: [(&str, R); 5] = [
-        ("sum", |t, a, k| t.reduce_sum_with(a, k)),
-        ("mean", |t, a, k| t.reduce_mean_with(a, k)),
-        ("max", |t, a, k| t.reduce_max_with(a, k)),
-        ("min", |t, a, k| t.reduce_min_with(a, k)),
-        ("prod", |t, a, k| t.reduce_prod_with(a, k)),
-    ];
     let axes: [Axes; 6] = [Axes::All, 0.into(), 1.into(), (-1).into(), [0, 2].into(), Axes::List(Default::default())];
-    for (name, op) in all {
+    for &op in ReduceOp::ALL {
         for dt in NUMBERS {
             for a in &axes {
                 for keep in [false, true] {
-                    let (lo, hi) = if name == "prod" { (0.5, 1.5) } else { (-5.0, 5.0) };
-                    check(&format!("{name} {dt} {a:?} keepdims={keep}"), &[spec(dt, &[3, 4, 5], lo, hi)], |x| {
-                        op(&x[0], a.clone(), keep)
+                    let (lo, hi) = op.domain(5);
+                    check(&format!("{op:?} {dt} {a:?} keepdims={keep}"), &[spec(dt, &[3, 4, 5], lo, hi)], |x| {
+                        x[0].reduce(op, a.clone(), keep)
                     });
                 }
             }
@@ -204,13 +198,13 @@ fn reductions() {
         // Long reductions take the one-thread-per-output, one-group-per-output
         // and two-pass split paths.
         for (shape, a) in [(&[20000][..], Axes::All), (&[3, 5000][..], 1.into()), (&[3000, 70][..], 1.into()), (&[300, 3][..], 0.into())] {
-            let (lo, hi) = if name == "prod" { (0.999, 1.001) } else { (-1.0, 1.0) };
-            check(&format!("{name} long {shape:?}"), &[spec(DType::F32, shape, lo, hi)], |x| op(&x[0], a.clone(), false));
-            check(&format!("{name} long i32 {shape:?}"), &[spec(DType::I32, shape, -3.0, 3.0)], |x| {
-                op(&x[0], a.clone(), false)
+            let (lo, hi) = op.domain(5000);
+            check(&format!("{op:?} long {shape:?}"), &[spec(DType::F32, shape, lo, hi)], |x| x[0].reduce(op, a.clone(), false));
+            check(&format!("{op:?} long i32 {shape:?}"), &[spec(DType::I32, shape, -3.0, 3.0)], |x| {
+                x[0].reduce(op, a.clone(), false)
             });
         }
-        check(&format!("{name} of a transpose"), &[f32s(&[4, 6])], |x| op(&x[0].t()?, 0.into(), false));
+        check(&format!("{op:?} of a transpose"), &[f32s(&[4, 6])], |x| x[0].t()?.reduce(op, 0.into(), false));
     }
 }
 

@@ -7,16 +7,21 @@
 //! The engine (`gradtape-engine`, kernels and gradient rules) and the
 //! Vulkan device (`gradtape-vulkan`, which turns a discriminant into a
 //! shader's specialisation constant) both use these enums, so no op crosses
-//! a crate boundary as a bare number. `shaders/*.glsl`'s `case` labels are
+//! a crate boundary as a bare number. The unary family goes further: its
+//! per-element functions and gradient rules ([`GradOps`]) are declared here
+//! too, and the engine generates its kernels and methods from that table
+//! ([`for_each_unary!`](crate::for_each_unary)). `shaders/*.glsl`'s `case` labels are
 //! checked against `ALL` by `tests/shader_cases.rs`.
 
 mod binary;
+mod grad;
 mod reduce;
 mod unary;
 
 pub use binary::BinaryOp;
+pub use grad::GradOps;
 pub use reduce::ReduceOp;
-pub use unary::UnaryOp;
+pub use unary::{UnaryElem, UnaryKernel, UnaryOp};
 
 use crate::DType;
 

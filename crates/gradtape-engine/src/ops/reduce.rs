@@ -281,7 +281,18 @@ fn exclusive_cumprod(x: &Tensor) -> Result<Tensor> {
 }
 
 impl Tensor {
-    pub(crate) fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
+    /// Applies the reduction primitive `op` over `axes` (TF's checks and
+    /// errors; integer means truncate); every `reduce_*` method is this.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// use gradtape_engine::ops::reduce::{Axes, ReduceOp};
+    /// let t = constant([[1, 2], [3, 4]])?;
+    /// assert_eq!(t.reduce(ReduceOp::Prod, 1.into(), false)?.to_vec::<i32>()?, vec![2, 12]);
+    /// assert_eq!(t.reduce(ReduceOp::Max, Axes::All, true)?.dims(), &[1, 1]);
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
+    pub fn reduce(&self, op: ReduceOp, axes: Axes, keepdims: bool) -> Result<Tensor> {
         if self.dtype() == DType::Bool {
             return Err(Error::InvalidArgument(format!(
                 "Value for attr 'T' of bool is not in the list of allowed values [Op:{}]",
