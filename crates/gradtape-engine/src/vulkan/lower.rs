@@ -14,17 +14,19 @@
 //!
 //! Movement ops (transpose, broadcast, slices, concat), select and the
 //! gather by offsets (`Take`) move any dtype's bits, so they run on every
-//! device; the scatter by offsets (`Put`) computes in its dtype. Both read
+//! device; the scatter by offsets (`Put`) and the scans compute in their
+//! dtype. Both read
 //! offsets the host range-checked when the op was queued (TF's errors come
 //! from there), so a bad index never reaches the device.
 
 use gradtape_core::{DType, Result};
-use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, unary as vu};
+use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, scan as vs, unary as vu};
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
 use super::plan::{Op, Where};
 use crate::op::OpKind;
 use crate::ops::ext::ExtOp;
+use crate::ops::scan::ScanOp;
 use crate::ops::take::Combine;
 
 /// The most elements a kernel indexes (32-bit signed offsets).
@@ -62,9 +64,11 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
         // Gathers move bits (any stored dtype); scatters compute in theirs.
         OpKind::Ext(ExtOp::Take { .. }) => true,
         OpKind::Ext(ExtOp::Put { .. }) => vp::has(dev, op.dtype),
+        OpKind::Ext(ExtOp::Scan { .. }) => vs::has(dev, t),
         // The other added primitives have no shaders yet.
-        OpKind::Ext(ExtOp::Scan { .. } | ExtOp::TopKIndices { .. } | ExtOp::GatherLast)
-        | OpKind::Ext(ExtOp::ScatterAddLast { .. } | ExtOp::Custom(_)) => false,
+        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::GatherLast | ExtOp::ScatterAddLast { .. } | ExtOp::Custom(_)) => {
+            false
+        }
     };
     if ok {
         Where::Device
@@ -98,6 +102,13 @@ pub(super) fn record(b: &mut Batch, op: &Op, x: &[DeviceBuffer], out: &DeviceBuf
         OpKind::Reshape | OpKind::Identity => unreachable!("internal: shared ops record nothing"),
         OpKind::Ext(ExtOp::Take { offsets }) => b.take(&x[0], offsets, out),
         OpKind::Ext(ExtOp::Put { offsets, how }) => b.put(&x[0], offsets, combine(*how), out),
+        OpKind::Ext(ExtOp::Scan { op: o, axis, exclusive, reverse }) => {
+            let o = match o {
+                ScanOp::Sum => vs::Scan::Sum,
+                ScanOp::Prod => vs::Scan::Prod,
+            };
+            b.scan(o, &x[0], s(0), *axis, *exclusive, *reverse, out)
+        }
         OpKind::Ext(_) => unreachable!("internal: these added primitives run on the CPU"),
     }
 }

@@ -18,6 +18,7 @@ pub mod matmul;
 pub mod movement;
 pub mod put;
 pub mod reduce;
+pub mod scan;
 pub mod select;
 pub mod take;
 pub mod unary;
@@ -98,6 +99,8 @@ pub(crate) enum Shader {
     Take(u8),
     /// Scatter by offsets (the op is the specialisation constant).
     Put(DType),
+    /// Cumulative sum or product (the op is the specialisation constant).
+    Scan(DType),
     /// Whether the 64-bit types are in.
     Cast(bool),
     Fused,
@@ -123,6 +126,7 @@ pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
         Shader::Select(w) => (select::load(d, w), Vec::new()),
         Shader::Take(w) => (take::load(d, w), Vec::new()),
         Shader::Put(t) => (put::load(d, t), u32_spec(&key.spec[..1])),
+        Shader::Scan(t) => (scan::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Cast(wide) => (cast::load(d, wide), u32_spec(&key.spec)),
         Shader::Fused => (fused::load(d), Vec::new()),
     };
