@@ -11,6 +11,11 @@
 // that a NaN update is skipped exactly as the CPU's `x > acc` skips it.
 // Record: out, updates, row_start, cols addrs; the initial value's bits
 // (low word, high word).
+// OP 3 is the gradient of the last-axis gather instead: out[r, c] sums
+// g[r, j] over the j (in order) with idx[r, j] == c, the indices int32 or
+// int64 (IDX64) on the device; an index outside [0, n) adds nowhere.
+// Record: out, g, idx, (unused) addrs; the initial value's bits; k; n;
+// IDX64.
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
@@ -45,6 +50,21 @@ void main() {
     BufU32 row = BufU32(addr_at(P, 4));
     BufU32 cols = BufU32(addr_at(P, 6));
     T init = initial(P);
+    if (OP == 3u) {
+        uint k = P.w[10], n = P.w[11];
+        bool idx64 = P.w[12] != 0u;
+        FOR_EACH_ELEMENT(j, pc.n, 256) {
+            uint r = j / n, c = j - r * n;
+            T acc = init;
+            for (uint q = r * k; q < r * k + k; ++q) {
+                // An int64 index is c only if its high word is 0.
+                bool hit = row.v[idx64 ? 2u * q : q] == c && (!idx64 || row.v[2u * q + 1u] == 0u);
+                if (hit) acc = acc + u.v[q];
+            }
+            o.v[j] = acc;
+        }
+        return;
+    }
     FOR_EACH_ELEMENT(j, pc.n, 256) {
         T acc = init;
         uint end = row.v[j + 1u];

@@ -1,5 +1,6 @@
 //! The gathers and scatters (`tf.gather`, `gather_nd`, `scatter_nd`,
-//! `tensor_scatter_nd_*`, and gather's gradient, a scatter-add) on
+//! `tensor_scatter_nd_*`, the last-axis gather of top_k and the sparse
+//! cross-entropy, and the gathers' gradients, scatter-adds) on
 //! `Engine::new(Device::Vulkan)` give the CPU engine's results bit for
 //! bit, run on the device (the `Stats::on_host` counter stays put), give
 //! the same bits on every run, and reject bad indices with the CPU's
@@ -207,4 +208,58 @@ fn bad_indices_on_the_vulkan_engine_are_the_cpu_errors() {
     let want = make(&cpu, DType::F32, &[4, 3], 1).to_vec::<f32>().unwrap();
     assert_eq!(g.to_vec::<f32>().unwrap(), [&want[9..12], &want[0..3]].concat());
     assert_eq!(vk.stats().on_host, before);
+}
+
+#[test]
+fn gather_last_and_its_gradient_match_the_cpu_bits() {
+    // take_along_axis on the last axis (top_k's values, the sparse
+    // cross-entropy's picked logits): indices read on the device, repeated
+    // within a row so the gradient's sums collide.
+    let idx: Vec<i32> = (0..42).map(|i| ([4, 4, 0, 4, 1, 4, 2][i % 7] + i as i32 / 7) % 5).collect();
+    for dt in offered(&FLOATS) {
+        for wide in [false, true] {
+            check(&format!("gather_last, int{} indices, {dt}", if wide { 64 } else { 32 }), |e| {
+                let x = make(e, dt, &[6, 5], 31);
+                let i = if wide {
+                    e.from_vec(idx.iter().map(|&v| v as i64).collect(), &[6, 7])?
+                } else {
+                    ints(e, &idx, &[6, 7])
+                };
+                value_and_grad(e, &x, |x| x.gather_last(&i))
+            });
+        }
+    }
+    for dt in offered(&ALL) {
+        check(&format!("gather_last forward, indices made on the device, {dt}"), |e| {
+            let x = make(e, dt, &[6, 5], 32);
+            let i = ints(e, &idx, &[6, 7]).add(&ints(e, &[0; 42], &[6, 7]))?;
+            Ok(vec![("value".into(), x.gather_last(&i)?)])
+        });
+    }
+}
+
+#[test]
+fn the_sparse_cross_entropy_and_its_gradient_run_on_the_device() {
+    // The guides' classifier loss: nothing of it, forward or backward, on
+    // the host (exp and log are not bit-exact across devices, so the
+    // values compare with a tolerance here).
+    let Some(vk) = vulkan() else { return };
+    let run = |e: &Engine| -> Result<(Vec<f64>, Vec<f64>)> {
+        let logits = make(e, DType::F32, &[8, 5], 41).mul(0.01)?;
+        let labels = ints(e, &[0, 4, 4, 2, 1, 4, 0, 3], &[8]);
+        let tape = e.gradient_tape(true, true);
+        let loss = tape.record(|t| {
+            t.watch(&logits)?;
+            nn::sparse_softmax_cross_entropy_with_logits(&labels, &logits)?.reduce_mean()
+        })?;
+        let g = tape.gradient(&loss, &logits)?.expect("a gradient");
+        Ok((loss.to_f64_vec(), g.to_f64_vec()))
+    };
+    let (lc, gc) = run(&Engine::cpu()).unwrap();
+    let before = vk.stats().on_host;
+    let (lv, gv) = run(&vk).unwrap();
+    assert_eq!(vk.stats().on_host, before, "ops ran on the host of the Vulkan engine");
+    for (a, b) in lc.iter().chain(&gc).zip(lv.iter().chain(&gv)) {
+        assert!((a - b).abs() <= 1e-6 * (1.0 + a.abs()), "cpu {a} vs vulkan {b}");
+    }
 }

@@ -13,14 +13,16 @@
 //! - tensors of 2^31 elements or more (the kernels index with 32 bits).
 //!
 //! Movement ops (transpose, broadcast, slices, concat), select and the
-//! gather by offsets (`Take`) move any dtype's bits, so they run on every
-//! device; the scatter by offsets (`Put`) and the scans compute in their
-//! dtype. Both read
-//! offsets the host range-checked when the op was queued (TF's errors come
-//! from there), so a bad index never reaches the device.
+//! gathers (`Take`, `GatherLast` with int32 or int64 indices) move any
+//! dtype's bits, so they run on every device; the scatters (`Put`,
+//! `ScatterAddLast`) and the scans compute in their dtype. `Take` and `Put`
+//! read offsets the host range-checked when the op was queued (TF's errors
+//! come from there), so a bad index never reaches the device; the
+//! last-axis kernels read their indices on the device and take one out of
+//! range as reading zero / adding nowhere, never out of bounds.
 
 use gradtape_core::{DType, Result};
-use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, scan as vs, unary as vu};
+use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, scan as vs, take as vt, unary as vu};
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
 use super::plan::{Op, Where};
@@ -65,10 +67,12 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
         OpKind::Ext(ExtOp::Take { .. }) => true,
         OpKind::Ext(ExtOp::Put { .. }) => vp::has(dev, op.dtype),
         OpKind::Ext(ExtOp::Scan { .. }) => vs::has(dev, t),
-        // The other added primitives have no shaders yet.
-        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::GatherLast | ExtOp::ScatterAddLast { .. } | ExtOp::Custom(_)) => {
-            false
+        OpKind::Ext(ExtOp::GatherLast) => vt::has_index(op.inputs[1].dtype),
+        OpKind::Ext(ExtOp::ScatterAddLast { .. }) => {
+            op.dtype != DType::Bool && vp::has(dev, op.dtype) && vt::has_index(op.inputs[1].dtype)
         }
+        // The sort and the user's gradient rules stay on the host.
+        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::Custom(_)) => false,
     };
     if ok {
         Where::Device
@@ -109,7 +113,11 @@ pub(super) fn record(b: &mut Batch, op: &Op, x: &[DeviceBuffer], out: &DeviceBuf
             };
             b.scan(o, &x[0], s(0), *axis, *exclusive, *reverse, out)
         }
-        OpKind::Ext(_) => unreachable!("internal: these added primitives run on the CPU"),
+        OpKind::Ext(ExtOp::GatherLast) => b.gather_last(&x[0], &x[1], last(s(1)), last(s(0)), out),
+        OpKind::Ext(ExtOp::ScatterAddLast { n }) => b.scatter_add_last(&x[0], &x[1], last(s(1)), *n, out),
+        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::Custom(_)) => {
+            unreachable!("internal: these added primitives run on the CPU")
+        }
     }
 }
 
@@ -119,4 +127,9 @@ fn combine(how: Combine) -> vp::Combine {
         Combine::Max => vp::Combine::Max,
         Combine::Min => vp::Combine::Min,
     }
+}
+
+/// The length of the last axis (1 for a scalar, as the CPU kernels take it).
+fn last(dims: &[usize]) -> usize {
+    dims.last().copied().unwrap_or(1)
 }

@@ -95,7 +95,8 @@ pub(crate) enum Shader {
     /// Element width in bytes, 4 or 8.
     Movement(u8),
     Select(u8),
-    /// Gather by offsets: element width in bytes, 4 or 8.
+    /// Gather (by offsets, or along the last axis: the specialisation
+    /// constant): element width in bytes, 4 or 8.
     Take(u8),
     /// Scatter by offsets (the op is the specialisation constant).
     Put(DType),
@@ -124,7 +125,7 @@ pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
         ),
         Shader::Movement(w) => (movement::load(d, w), Vec::new()),
         Shader::Select(w) => (select::load(d, w), Vec::new()),
-        Shader::Take(w) => (take::load(d, w), Vec::new()),
+        Shader::Take(w) => (take::load(d, w), u32_spec(&key.spec[..1])),
         Shader::Put(t) => (put::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Scan(t) => (scan::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Cast(wide) => (cast::load(d, wide), u32_spec(&key.spec)),

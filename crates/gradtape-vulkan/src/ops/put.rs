@@ -1,6 +1,7 @@
 //! `shaders/put.comp`: scatters by flat offsets that the host computed
 //! (and range-checked) when the op was queued: scatter_nd,
-//! tensor_scatter_nd_* and gather's gradient (a sum-scatter).
+//! tensor_scatter_nd_* and gather's gradient (a sum-scatter); and the
+//! gradient of the last-axis gather, by an index tensor on the device.
 //!
 //! A scatter is deterministic: `put.comp` runs one invocation per output
 //! element over a CSR of the updates landing on it, built here on the host
@@ -102,5 +103,23 @@ impl Batch {
         r.addr(out).addr(u).addr(&row_buf).addr(&col_buf).u(init as u32 as usize).u((init >> 32) as usize);
         let key = PipelineKey { shader: Shader::Put(out.dtype()), spec: [op, 0] };
         self.dispatch(key, r, count(n)?, groups(n), &[u, &row_buf, &col_buf], &[out])
+    }
+
+    /// The gradient of [`Batch::gather_last`]: zeros (rows of `n`) with
+    /// `g[p]` summed into position `idx[p]` of row `p / k`, in increasing
+    /// `p` as on the CPU. One invocation per output element scans its
+    /// row's `k` indices (O(n k) per row: `k` is 1 for the sparse
+    /// cross-entropy, at most `n` for top_k); an index outside `[0, n)`
+    /// adds nowhere.
+    pub fn scatter_add_last(&mut self, g: &DeviceBuffer, idx: &DeviceBuffer, k: usize, n: usize, out: &DeviceBuffer) -> Result<()> {
+        if idx.len() != g.len() || (k > 0 && g.len() / k * n != out.len()) {
+            return Err(Error::Device("internal: a last-axis scatter's buffers do not fit".into()));
+        }
+        count(out.len().max(g.len()).max(2 * idx.len()))?;
+        let mut r = self.rec();
+        r.addr(out).addr(g).addr(idx).addr(idx).u(0).u(0);
+        r.u(k).u(n).u((crate::ops::width(idx.dtype()) == 8) as usize);
+        let key = PipelineKey { shader: Shader::Put(out.dtype()), spec: [3, 0] };
+        self.dispatch(key, r, count(out.len())?, groups(out.len()), &[g, idx], &[out])
     }
 }
