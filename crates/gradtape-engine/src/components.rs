@@ -183,4 +183,8 @@ pub struct Stats {
     pub pooled_bytes: usize,
     /// Ops the CPU ran inside fused elementwise chains (counted in `dispatched` too).
     pub fused: u64,
+    /// Ops a Vulkan engine ran on the host (counted in `dispatched` too):
+    /// the device lacks the op or dtype, or its kernel could not be
+    /// recorded. Tests read it to tell a device kernel from a fallback.
+    pub on_host: u64,
 }

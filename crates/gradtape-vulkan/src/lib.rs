@@ -49,6 +49,11 @@
 //!   the engine runs whatever is not offered on the CPU. Where GLSL has no
 //!   function (log1p, expm1, erf, fmod) or Vulkan allows a loose builtin
 //!   (atan), `shaders/elementwise.glsl` implements it.
+//! - **Gathers, scatters, scans** (`ops/take.rs`, `ops/put.rs`,
+//!   `ops/scan.rs`): bit-for-bit the CPU kernels' results, on every run.
+//!   No float atomics: a scatter runs one invocation per output element
+//!   over a host-built CSR of the updates landing on it, and a scan one
+//!   invocation per lane, each in the CPU kernel's order.
 //! - **Fusion** (`ops/fused.rs`): a run of float32 elementwise ops of one
 //!   shape is one dispatch of a register-machine shader.
 //! - **Matmul** (`ops/matmul.rs`): shared-memory tiles of 64 or 128 square,

@@ -1,7 +1,7 @@
 //! The primitives added for the TF functions a user reaches for (issue 15),
 //! behind one `OpKind::Ext` hook: each family lives in its own file with its
-//! kernel and gradient rule. None has a Vulkan kernel yet; the planner runs
-//! them on the CPU (see `vulkan/lower.rs`). The elementwise ones became
+//! kernel and gradient rule. All but `TopKIndices` and `Custom` have Vulkan kernels;
+//! the planner runs the others on the CPU (see `vulkan/lower.rs`). The elementwise ones became
 //! `UnaryOp` / `BinaryOp` primitives of the registry.
 
 use std::sync::Arc;

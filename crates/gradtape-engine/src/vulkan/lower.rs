@@ -12,15 +12,24 @@
 //! - the mean over an empty axis (NaN on the CPU);
 //! - tensors of 2^31 elements or more (the kernels index with 32 bits).
 //!
-//! Movement ops (transpose, broadcast, slices, concat) and select move any
-//! dtype's bits, so they run on every device.
+//! Movement ops (transpose, broadcast, slices, concat), select and the
+//! gathers (`Take`, `GatherLast` with int32 or int64 indices) move any
+//! dtype's bits, so they run on every device; the scatters (`Put`,
+//! `ScatterAddLast`) and the scans compute in their dtype. `Take` and `Put`
+//! read offsets the host range-checked when the op was queued (TF's errors
+//! come from there), so a bad index never reaches the device; the
+//! last-axis kernels read their indices on the device and take one out of
+//! range as reading zero / adding nowhere, never out of bounds.
 
 use gradtape_core::{DType, Result};
-use gradtape_vulkan::ops::{binary as vb, cast as vc, reduce as vr, unary as vu};
+use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, scan as vs, take as vt, unary as vu};
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
 use super::plan::{Op, Where};
 use crate::op::OpKind;
+use crate::ops::ext::ExtOp;
+use crate::ops::scan::ScanOp;
+use crate::ops::take::Combine;
 
 /// The most elements a kernel indexes (32-bit signed offsets).
 const MAX_ELEMENTS: usize = i32::MAX as usize - 1;
@@ -54,8 +63,16 @@ pub(super) fn placement(op: &Op, dev: &VulkanDevice) -> Where {
         | OpKind::SliceGrad(_)
         | OpKind::Select => true,
         OpKind::Cast => vc::has(dev, t, op.dtype),
-        // The added primitives have no shaders yet.
-        OpKind::Ext(_) => false,
+        // Gathers move bits (any stored dtype); scatters compute in theirs.
+        OpKind::Ext(ExtOp::Take { .. }) => true,
+        OpKind::Ext(ExtOp::Put { .. }) => vp::has(dev, op.dtype),
+        OpKind::Ext(ExtOp::Scan { .. }) => vs::has(dev, t),
+        OpKind::Ext(ExtOp::GatherLast) => vt::has_index(op.inputs[1].dtype),
+        OpKind::Ext(ExtOp::ScatterAddLast { .. }) => {
+            op.dtype != DType::Bool && vp::has(dev, op.dtype) && vt::has_index(op.inputs[1].dtype)
+        }
+        // The sort and the user's gradient rules stay on the host.
+        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::Custom(_)) => false,
     };
     if ok {
         Where::Device
@@ -87,6 +104,32 @@ pub(super) fn record(b: &mut Batch, op: &Op, x: &[DeviceBuffer], out: &DeviceBuf
         OpKind::Cast => b.cast(&x[0], out),
         OpKind::Select => b.select(&x[0], s(0), &x[1], s(1), &x[2], s(2), out, so),
         OpKind::Reshape | OpKind::Identity => unreachable!("internal: shared ops record nothing"),
-        OpKind::Ext(_) => unreachable!("internal: added primitives run on the CPU"),
+        OpKind::Ext(ExtOp::Take { offsets }) => b.take(&x[0], offsets, out),
+        OpKind::Ext(ExtOp::Put { offsets, how }) => b.put(&x[0], offsets, combine(*how), out),
+        OpKind::Ext(ExtOp::Scan { op: o, axis, exclusive, reverse }) => {
+            let o = match o {
+                ScanOp::Sum => vs::Scan::Sum,
+                ScanOp::Prod => vs::Scan::Prod,
+            };
+            b.scan(o, &x[0], s(0), *axis, *exclusive, *reverse, out)
+        }
+        OpKind::Ext(ExtOp::GatherLast) => b.gather_last(&x[0], &x[1], last(s(1)), last(s(0)), out),
+        OpKind::Ext(ExtOp::ScatterAddLast { n }) => b.scatter_add_last(&x[0], &x[1], last(s(1)), *n, out),
+        OpKind::Ext(ExtOp::TopKIndices { .. } | ExtOp::Custom(_)) => {
+            unreachable!("internal: these added primitives run on the CPU")
+        }
     }
+}
+
+fn combine(how: Combine) -> vp::Combine {
+    match how {
+        Combine::Add => vp::Combine::Add,
+        Combine::Max => vp::Combine::Max,
+        Combine::Min => vp::Combine::Min,
+    }
+}
+
+/// The length of the last axis (1 for a scalar, as the CPU kernels take it).
+fn last(dims: &[usize]) -> usize {
+    dims.last().copied().unwrap_or(1)
 }

@@ -280,6 +280,7 @@ fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
             download(world, n.entity())?;
         }
     }
+    world.resource_mut::<Stats>().on_host += 1;
     let mut pool = take_pool(world);
     run_on_host(world, op, &mut pool);
     put_pool(world, pool);

@@ -16,8 +16,11 @@ pub mod cast;
 pub mod fused;
 pub mod matmul;
 pub mod movement;
+pub mod put;
 pub mod reduce;
+pub mod scan;
 pub mod select;
+pub mod take;
 pub mod unary;
 
 /// Compiles one shader file once per set of defines, each into its own
@@ -92,6 +95,13 @@ pub(crate) enum Shader {
     /// Element width in bytes, 4 or 8.
     Movement(u8),
     Select(u8),
+    /// Gather (by offsets, or along the last axis: the specialisation
+    /// constant): element width in bytes, 4 or 8.
+    Take(u8),
+    /// Scatter by offsets (the op is the specialisation constant).
+    Put(DType),
+    /// Cumulative sum or product (the op is the specialisation constant).
+    Scan(DType),
     /// Whether the 64-bit types are in.
     Cast(bool),
     Fused,
@@ -115,6 +125,9 @@ pub(crate) fn module(dev: &VulkanDevice, key: PipelineKey) -> Result<Loaded> {
         ),
         Shader::Movement(w) => (movement::load(d, w), Vec::new()),
         Shader::Select(w) => (select::load(d, w), Vec::new()),
+        Shader::Take(w) => (take::load(d, w), u32_spec(&key.spec[..1])),
+        Shader::Put(t) => (put::load(d, t), u32_spec(&key.spec[..1])),
+        Shader::Scan(t) => (scan::load(d, t), u32_spec(&key.spec[..1])),
         Shader::Cast(wide) => (cast::load(d, wide), u32_spec(&key.spec)),
         Shader::Fused => (fused::load(d), Vec::new()),
     };
