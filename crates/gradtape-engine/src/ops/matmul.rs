@@ -20,8 +20,11 @@ pub(crate) struct MatMulOp {
 /// Below this many multiply-adds one thread is faster than waking the pool.
 const PARALLEL_FLOPS: usize = 1 << 18;
 
+/// The pool's size. Not `std::thread::available_parallelism`: on Linux that
+/// opens and parses the cgroup's CPU quota files on every call, which cost
+/// more than a whole 64^3 product (perf: kernfs, statx, read, per matmul).
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    rayon::current_num_threads()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -38,7 +41,10 @@ fn gemm_into<T: 'static + Copy + Default>(
 ) {
     let (a_rs, a_cs) = if ta { (1, m as isize) } else { (k as isize, 1) };
     let (b_rs, b_cs) = if tb { (1, k as isize) } else { (n as isize, 1) };
-    let par = if m * n * k >= PARALLEL_FLOPS { gemm::Parallelism::Rayon(threads()) } else { gemm::Parallelism::None };
+    let par = match threads() {
+        t if t > 1 && m * n * k >= PARALLEL_FLOPS => gemm::Parallelism::Rayon(t),
+        _ => gemm::Parallelism::None,
+    };
     // SAFETY: the slices hold m*k, k*n and m*n elements at the strides given,
     // as the caller sized them from validated shapes.
     unsafe {
