@@ -20,12 +20,33 @@ pub(crate) struct MatMulOp {
 /// Below this many multiply-adds one thread is faster than waking the pool.
 const PARALLEL_FLOPS: usize = 1 << 18;
 
+/// The pool's size. Not `std::thread::available_parallelism`: on Linux that
+/// opens and parses the cgroup's CPU quota files on every call, which cost
+/// more than a whole 64^3 product (perf: kernfs, statx, read, per matmul).
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    rayon::current_num_threads()
 }
 
+mod helper;
+mod small;
+
+/// Up to this many multiply-adds (the MLP's 64x256 . 256x256 is 2^22) the
+/// unpacked kernel of `small` beats gemm 0.19; at 256^3 (2^24) gemm's
+/// packing pays for itself (measured A/B, benches/RESULTS.md).
+const SMALL_FLOPS: usize = 1 << 23;
+
+/// From this many multiply-adds the small kernel shares its chunks with the
+/// helper thread; below (64^3, 64x256 . 256x10) the hand-off costs more
+/// than the second core gives.
+const SMALL_PARALLEL_FLOPS: usize = 1 << 20;
+
+/// The destination, written by disjoint chunks from two threads.
+struct SendPtr<T>(*mut T);
+// SAFETY: each chunk writes its own block of the destination only.
+unsafe impl<T> Sync for SendPtr<T> {}
+
 #[allow(clippy::too_many_arguments)]
-fn gemm_into<T: 'static + Copy + Default>(
+fn gemm_into<T: 'static + Copy + Default + Send + Sync + small::SmallFloat>(
     dst: &mut [T],
     a: &[T],
     b: &[T],
@@ -36,9 +57,36 @@ fn gemm_into<T: 'static + Copy + Default>(
     tb: bool,
     one: T,
 ) {
+    // `transpose_b` would need a gathered row of B per step: gemm packs it.
+    if !tb && m * n * k <= SMALL_FLOPS && small::available() {
+        let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
+        let o = small::Operands { a: a.as_ptr(), a_rs, a_cs, b: b.as_ptr(), n, k };
+        let c = SendPtr(dst.as_mut_ptr());
+        if threads() > 1 && m * n * k >= SMALL_PARALLEL_FLOPS {
+            // Chunks of four tiles of rows by one block of columns, fixed by
+            // the shape; each element's sum is the same whoever runs it.
+            let (rg, cw) = (4 * small::TILE_ROWS, 4 * T::LANES);
+            let (nr, nc) = (m.div_ceil(rg), n.div_ceil(cw));
+            let (c, o) = (&c, &o);
+            helper::chunks(nr * nc, &|i| {
+                let (r, q) = (i / nc * rg, i % nc * cw);
+                // SAFETY: AVX-512F is `available`; the operands hold m*k and
+                // k*n elements at these strides and `dst` m*n; the chunks are
+                // disjoint blocks.
+                unsafe { T::block(o, c.0, r..(r + rg).min(m), q..(q + cw).min(n)) }
+            });
+        } else {
+            // SAFETY: as above, one block for the whole product.
+            unsafe { T::block(&o, c.0, 0..m, 0..n) }
+        }
+        return;
+    }
     let (a_rs, a_cs) = if ta { (1, m as isize) } else { (k as isize, 1) };
     let (b_rs, b_cs) = if tb { (1, k as isize) } else { (n as isize, 1) };
-    let par = if m * n * k >= PARALLEL_FLOPS { gemm::Parallelism::Rayon(threads()) } else { gemm::Parallelism::None };
+    let par = match threads() {
+        t if t > 1 && m * n * k >= PARALLEL_FLOPS => gemm::Parallelism::Rayon(t),
+        _ => gemm::Parallelism::None,
+    };
     // SAFETY: the slices hold m*k, k*n and m*n elements at the strides given,
     // as the caller sized them from validated shapes.
     unsafe {

@@ -1,0 +1,91 @@
+//! Matrix products give the same bits on every run and for any size of the
+//! thread pool (issue 13): the GEMM splits the output, never the sum over k,
+//! and the small-product paths are chosen by shape alone.
+
+use gradtape::*;
+
+/// Values of wildly different magnitudes, so a different summation order
+/// would show in the last bits.
+fn wild(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            (u - 0.5) * 10f64.powi((i % 5) as i32 - 2)
+        })
+        .collect()
+}
+
+/// The products of the benchmarks and the MLP (and odd edges, transposes
+/// and a batch), with their gradients, as raw bits.
+fn products(dtype: DType) -> Result<Vec<u64>> {
+    let shapes: &[(usize, usize, usize)] =
+        &[(64, 64, 64), (64, 256, 256), (64, 256, 10), (256, 256, 256), (129, 67, 93), (1, 300, 7), (300, 1, 5), (512, 384, 320)];
+    let mut bits = Vec::new();
+    for (i, &(m, k, n)) in shapes.iter().enumerate() {
+        let a = constant_shaped(wild(m * k, 2 * i as u64 + 1), &[m, k])?.cast(dtype)?;
+        let b = constant_shaped(wild(k * n, 2 * i as u64 + 2), &[k, n])?.cast(dtype)?;
+        let tape = GradientTape::new();
+        let c = tape.record(|t| {
+            t.watch(&a)?;
+            t.watch(&b)?;
+            a.matmul(&b)
+        })?;
+        let g = tape.gradients(&[&c], &[&a, &b])?;
+        let bt = b.t()?;
+        let outs = [c.clone(), a.matmul_t(&bt, false, true)?, a.t()?.matmul_t(&b, true, false)?];
+        for t in outs.iter().chain(g.iter().flatten()) {
+            bits.extend(t.cast(DType::F64)?.to_vec::<f64>()?.into_iter().map(f64::to_bits));
+        }
+    }
+    let a = constant_shaped(wild(3 * 40 * 70, 99), &[3, 40, 70])?.cast(dtype)?;
+    let b = constant_shaped(wild(70 * 50, 98), &[70, 50])?.cast(dtype)?;
+    bits.extend(a.matmul(&b)?.cast(DType::F64)?.to_vec::<f64>()?.into_iter().map(f64::to_bits));
+    Ok(bits)
+}
+
+#[test]
+fn matmuls_are_deterministic_across_runs_and_threads() -> Result<()> {
+    for dtype in [DType::F32, DType::F64] {
+        let first = products(dtype)?;
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+            for run in 0..3 {
+                let again = pool.install(|| products(dtype))?;
+                assert!(again == first, "{dtype} run {run} on {threads} thread(s) differs");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every tile shape of the kernels (1-6 rows, 1-4 vectors, masked tails),
+/// both transposes of `a`, and the sizes on each side of the thresholds,
+/// against a plain triple loop in float64.
+#[test]
+fn products_match_a_reference() -> Result<()> {
+    let shapes: &[(usize, usize, usize)] =
+        &[(1, 1, 1), (2, 3, 5), (7, 9, 17), (6, 1, 64), (13, 31, 65), (5, 40, 130), (64, 256, 10), (64, 256, 256), (100, 70, 200), (129, 67, 93)];
+    for (i, &(m, k, n)) in shapes.iter().enumerate() {
+        // `constant_shaped` of f64s makes float32, as TF does for Python
+        // floats, so the reference starts from the rounded values.
+        let round = |v: Vec<f64>| v.into_iter().map(|x| x as f32 as f64).collect::<Vec<f64>>();
+        let (va, vb) = (round(wild(m * k, 3 * i as u64 + 1)), round(wild(k * n, 3 * i as u64 + 2)));
+        let want: Vec<f64> =
+            (0..m * n).map(|e| (0..k).map(|p| va[e / n * k + p] * vb[p * n + e % n]).sum()).collect();
+        let scale: f64 = va.iter().chain(&vb).map(|x| x.abs()).fold(0.0, f64::max).powi(2) * k as f64;
+        for dtype in [DType::F32, DType::F64] {
+            let a = constant_shaped(va.clone(), &[m, k])?.cast(dtype)?;
+            let b = constant_shaped(vb.clone(), &[k, n])?.cast(dtype)?;
+            let tol = if dtype == DType::F32 { 1e-5 } else { 1e-13 } * scale;
+            for (how, c) in [("a @ b", a.matmul(&b)?), ("a^T^T @ b", a.t()?.matmul_t(&b, true, false)?), ("a @ b^T^T", a.matmul_t(&b.t()?, false, true)?)] {
+                let got = c.cast(DType::F64)?.to_vec::<f64>()?;
+                for (e, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!((g - w).abs() <= tol, "{dtype} {m}x{k}x{n} {how}: element {e} is {g}, want {w}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
