@@ -55,6 +55,8 @@ pub(crate) struct EngineInner {
     pub queue: Arc<OpQueue>,
     /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
     pub flush: Mutex<Schedule>,
+    /// Materialize and Cleanup alone (see [`systems::collect_schedule`]); locked after the world.
+    pub collect: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -91,6 +93,7 @@ impl Engine {
         world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
+        world.init_resource::<systems::Doomed>();
         world.init_resource::<crate::backend::Planned>();
         let queue = Arc::new(OpQueue::default());
         world.insert_resource(systems::Queue(queue.clone()));
@@ -99,6 +102,8 @@ impl Engine {
         // Built now, not at the first flush: building adds resources (entities
         // in bevy 0.20), and the entity count must not change at a flush.
         flush.initialize(&mut world).expect("internal: the flush schedule builds");
+        let mut collect = systems::collect_schedule();
+        collect.initialize(&mut world).expect("internal: the collect schedule builds");
         let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
@@ -109,6 +114,7 @@ impl Engine {
             alloc,
             queue,
             flush: Mutex::new(flush),
+            collect: Mutex::new(collect),
         })))
     }
 
@@ -197,15 +203,17 @@ impl Engine {
     /// Despawns entities whose last handle is gone, without running ops.
     pub fn collect_garbage(&self) {
         let mut w = self.lock();
-        self.materialize_locked(&mut w);
-        systems::cleanup(&mut w, &self.0.drops);
+        self.collect_locked(&mut w);
+    }
+
+    fn collect_locked(&self, w: &mut World) {
+        self.0.collect.lock().unwrap_or_else(|e| e.into_inner()).run(w);
     }
 
     /// How many entities the world holds (tensors, variables, tapes, entries).
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
-        self.materialize_locked(&mut w);
-        systems::cleanup(&mut w, &self.0.drops);
+        self.collect_locked(&mut w);
         w.entities().count_spawned() as usize
     }
 
