@@ -252,31 +252,40 @@ pub fn release_system(mut r: Release) {
 /// drops the references the entities' components held (a tape entry's
 /// inputs), so it releases and despawns again until nothing is left.
 pub fn despawn_system(world: &mut World, mut release: Local<SystemState<Release<'static, 'static>>>) {
+    // Each resource look-up costs about as much as a query's: one each.
+    let (mut doomed, unborn) = {
+        let mut d = world.resource_mut::<Doomed>();
+        (std::mem::take(&mut d.entities), std::mem::take(&mut d.unborn))
+    };
+    let drops = world.resource::<Drops>().0.clone();
+    let mut n = 0;
     loop {
-        let mut doomed = std::mem::take(&mut world.resource_mut::<Doomed>().entities);
-        let mut n = 0;
         for e in doomed.drain(..) {
             if world.despawn(e) {
                 n += 1;
             }
         }
-        // Kept for the next pass's list.
-        let mut d = world.resource_mut::<Doomed>();
-        if d.entities.is_empty() {
-            d.entities = doomed;
-        }
-        world.resource_mut::<Stats>().despawned += n;
-        if world.resource::<Drops>().0.is_empty() {
+        if drops.is_empty() {
             break;
         }
-        release.get_mut(world).expect("internal: the release system's resources are present").run();
+        let mut r = release.get_mut(world).expect("internal: the release system's resources are present");
+        r.run();
+        std::mem::swap(&mut doomed, &mut r.doomed.entities);
     }
-    let unborn = std::mem::take(&mut world.resource_mut::<Doomed>().unborn);
-    if !unborn.is_empty() {
-        world.resource::<Drops>().0 .0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn);
+    let mut d = world.resource_mut::<Doomed>();
+    // Kept for the next pass's list.
+    d.entities = doomed;
+    // Back on the queue, for the cleanup after their spawn.
+    if !unborn.is_empty() || !d.unborn.is_empty() {
+        let later = std::mem::take(&mut d.unborn);
+        drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn.into_iter().chain(later));
     }
-    let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());
-    world.resource_mut::<Stats>().pooled_bytes = pooled;
+    if n > 0 {
+        let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());
+        let mut stats = world.resource_mut::<Stats>();
+        stats.despawned += n;
+        stats.pooled_bytes = pooled;
+    }
     // bevy records every removed component for `RemovedComponents`
     // readers until the trackers are cleared (an App does it each
     // frame); without this a long loop grows by those records.
