@@ -8,8 +8,8 @@
 //! queries. Two are exclusive, because they change the World's structure:
 //! `materialize_system` spawns each op's output at the entity id its op
 //! call took from bevy's concurrent allocator (`spawn_batch` picks its own
-//! ids, so only tape entries, which no handle names, are batch-spawned), and
-//! `despawn_system` despawns. Each can run on a bare `World` (tests/ecs.rs).
+//! ids; for tape entries, which no handle names, it measured slower than
+//! `spawn` at the usual one entry per flush), and `despawn_system` despawns. Each can run on a bare `World` (tests/ecs.rs).
 
 use std::sync::Arc;
 
@@ -33,8 +33,6 @@ pub fn materialize(world: &mut World, records: &mut Vec<Record>) {
     }
     // Appended in place: the queue's buffer is kept across flushes.
     let mut pending = std::mem::take(&mut world.resource_mut::<PendingQueue>().0);
-    // Tape entries are named by no handle, so bevy picks their ids: one batch.
-    let mut entries: Vec<TapeEntry> = Vec::new();
     for r in records.drain(..) {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
@@ -58,20 +56,12 @@ pub fn materialize(world: &mut World, records: &mut Vec<Record>) {
             }
             Record::Entry { tape, kind, inputs, output } => {
                 // A tape dropped since it recorded has nothing to add to.
-                // Its slot is kept now, so that `seq` is the recording order.
-                let Some(mut t) = world.get_mut::<Tape>(tape) else { continue };
-                let seq = t.entries.len();
-                t.entries.push(Entity::PLACEHOLDER);
-                entries.push(TapeEntry { tape, seq, kind, inputs, output });
+                let Some(seq) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                // One `spawn` each: `spawn_batch` cost 1,500 instructions more
+                // for the one entry a flush of a recorded op has (callgrind).
+                let entry = world.spawn(TapeEntry { tape, seq, kind, inputs, output }).id();
+                world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
             }
-        }
-    }
-    if !entries.is_empty() {
-        let slots: Vec<(Entity, usize)> = entries.iter().map(|en| (en.tape, en.seq)).collect();
-        let ids = world.spawn_batch(entries);
-        let ids: Vec<Entity> = ids.collect();
-        for (id, (tape, seq)) in ids.into_iter().zip(slots) {
-            world.get_mut::<Tape>(tape).expect("internal: checked above").entries[seq] = id;
         }
     }
     let mut q = world.resource_mut::<PendingQueue>();
