@@ -6,42 +6,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bevy_ecs::entity::RemoteAllocator;
 use bevy_ecs::prelude::*;
-use gradtape_core::{Error, Result};
+use gradtape_core::Result;
 
+pub use crate::backend::Device;
 use crate::components::{PendingQueue, Stats};
 use crate::node::DropQueue;
 use crate::numpy::PromotionMode;
 use crate::queue::{OpQueue, Record};
 use crate::systems;
-
-/// Where an engine computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
-    /// The host CPU.
-    Cpu,
-    /// A Vulkan compute device: a GPU when there is one, else any other
-    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
-    Vulkan,
-    /// The best device present: a GPU through Vulkan (discrete, then
-    /// integrated, then virtual) when the build has the `vulkan` feature and
-    /// the machine a GPU; otherwise the CPU backend, which is faster than a
-    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
-    Auto,
-}
-
-impl Device {
-    /// Reads `GRADTAPE_DEVICE` (`cpu`, `vulkan`, `auto`); `auto` when unset.
-    pub fn from_env() -> Result<Device> {
-        match std::env::var("GRADTAPE_DEVICE").ok().as_deref() {
-            None | Some("") | Some("auto") => Ok(Device::Auto),
-            Some("cpu") => Ok(Device::Cpu),
-            Some("vulkan") => Ok(Device::Vulkan),
-            Some(other) => Err(Error::Value(format!(
-                "GRADTAPE_DEVICE must be cpu, vulkan or auto, not {other:?}"
-            ))),
-        }
-    }
-}
 
 pub(crate) struct EngineInner {
     pub id: u64,

@@ -7,12 +7,15 @@
 //! A backend reads and writes values through [`Values`]: a dispatch system
 //! passes its `Query<&mut Storage>`, and the few callers outside a schedule
 //! (a read downloading a device value) pass the `World`.
+//!
+//! The module depends on no engine module above it: `engine.rs` builds on
+//! it, and so do the systems and the Vulkan backend, with no circle.
 
 pub mod cpu;
 pub mod fuse;
 
 use bevy_ecs::prelude::*;
-use gradtape_core::{DType, Shape};
+use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::SmallVec;
 
 use crate::components::{Stats, Storage};
@@ -89,4 +92,33 @@ pub trait Backend {
     /// failure of the backend itself (a lost device): the values it held
     /// are gone, and the dispatch system retires it.
     fn dispatch<V: Values>(&mut self, ops: &mut Vec<Op>, cx: &mut Cx<V>) -> gradtape_core::Result<()>;
+}
+
+/// Where an engine computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// The host CPU.
+    Cpu,
+    /// A Vulkan compute device: a GPU when there is one, else any other
+    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
+    Vulkan,
+    /// The best device present: a GPU through Vulkan (discrete, then
+    /// integrated, then virtual) when the build has the `vulkan` feature and
+    /// the machine a GPU; otherwise the CPU backend, which is faster than a
+    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
+    Auto,
+}
+
+impl Device {
+    /// Reads `GRADTAPE_DEVICE` (`cpu`, `vulkan`, `auto`); `auto` when unset.
+    pub fn from_env() -> Result<Device> {
+        match std::env::var("GRADTAPE_DEVICE").ok().as_deref() {
+            None | Some("") | Some("auto") => Ok(Device::Auto),
+            Some("cpu") => Ok(Device::Cpu),
+            Some("vulkan") => Ok(Device::Vulkan),
+            Some(other) => Err(Error::Value(format!(
+                "GRADTAPE_DEVICE must be cpu, vulkan or auto, not {other:?}"
+            ))),
+        }
+    }
 }

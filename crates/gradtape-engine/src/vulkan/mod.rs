@@ -25,7 +25,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::Error;
 use gradtape_core::Result;
 
-use crate::engine::Device;
+use crate::backend::Device;
 
 #[cfg(feature = "vulkan")]
 mod lower;
