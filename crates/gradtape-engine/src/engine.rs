@@ -6,42 +6,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bevy_ecs::entity::RemoteAllocator;
 use bevy_ecs::prelude::*;
-use gradtape_core::{Error, Result};
+use gradtape_core::Result;
 
+pub use crate::backend::Device;
 use crate::components::{PendingQueue, Stats};
 use crate::node::DropQueue;
 use crate::numpy::PromotionMode;
 use crate::queue::{OpQueue, Record};
 use crate::systems;
-
-/// Where an engine computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
-    /// The host CPU.
-    Cpu,
-    /// A Vulkan compute device: a GPU when there is one, else any other
-    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
-    Vulkan,
-    /// The best device present: a GPU through Vulkan (discrete, then
-    /// integrated, then virtual) when the build has the `vulkan` feature and
-    /// the machine a GPU; otherwise the CPU backend, which is faster than a
-    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
-    Auto,
-}
-
-impl Device {
-    /// Reads `GRADTAPE_DEVICE` (`cpu`, `vulkan`, `auto`); `auto` when unset.
-    pub fn from_env() -> Result<Device> {
-        match std::env::var("GRADTAPE_DEVICE").ok().as_deref() {
-            None | Some("") | Some("auto") => Ok(Device::Auto),
-            Some("cpu") => Ok(Device::Cpu),
-            Some("vulkan") => Ok(Device::Vulkan),
-            Some(other) => Err(Error::Value(format!(
-                "GRADTAPE_DEVICE must be cpu, vulkan or auto, not {other:?}"
-            ))),
-        }
-    }
-}
 
 pub(crate) struct EngineInner {
     pub id: u64,
@@ -55,6 +27,8 @@ pub(crate) struct EngineInner {
     pub queue: Arc<OpQueue>,
     /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
     pub flush: Mutex<Schedule>,
+    /// Materialize and Cleanup alone (see [`systems::collect_schedule`]); locked after the world.
+    pub collect: Mutex<Schedule>,
 }
 
 /// Owns a `World` whose entities are tensors, variables, tapes and tape
@@ -91,6 +65,7 @@ impl Engine {
         world.init_resource::<crate::components::DeviceFault>();
         let drops = Arc::new(DropQueue::default());
         world.insert_resource(systems::Drops(drops.clone()));
+        world.init_resource::<systems::Doomed>();
         world.init_resource::<crate::backend::Planned>();
         let queue = Arc::new(OpQueue::default());
         world.insert_resource(systems::Queue(queue.clone()));
@@ -99,6 +74,8 @@ impl Engine {
         // Built now, not at the first flush: building adds resources (entities
         // in bevy 0.20), and the entity count must not change at a flush.
         flush.initialize(&mut world).expect("internal: the flush schedule builds");
+        let mut collect = systems::collect_schedule();
+        collect.initialize(&mut world).expect("internal: the collect schedule builds");
         let alloc = world.entity_allocator().build_remote_allocator();
         Ok(Engine(Arc::new(EngineInner {
             id: NEXT_ENGINE.fetch_add(1, Ordering::Relaxed),
@@ -109,6 +86,7 @@ impl Engine {
             alloc,
             queue,
             flush: Mutex::new(flush),
+            collect: Mutex::new(collect),
         })))
     }
 
@@ -197,15 +175,17 @@ impl Engine {
     /// Despawns entities whose last handle is gone, without running ops.
     pub fn collect_garbage(&self) {
         let mut w = self.lock();
-        self.materialize_locked(&mut w);
-        systems::cleanup(&mut w, &self.0.drops);
+        self.collect_locked(&mut w);
+    }
+
+    fn collect_locked(&self, w: &mut World) {
+        self.0.collect.lock().unwrap_or_else(|e| e.into_inner()).run(w);
     }
 
     /// How many entities the world holds (tensors, variables, tapes, entries).
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
-        self.materialize_locked(&mut w);
-        systems::cleanup(&mut w, &self.0.drops);
+        self.collect_locked(&mut w);
         w.entities().count_spawned() as usize
     }
 

@@ -1,21 +1,26 @@
-//! The engine's systems and the flush schedule that runs them, in the sets
-//! `Materialize` (queued records become entities), `Plan` (pending ops in
-//! program order), `Dispatch` (each backend runs what it takes, see
-//! [`crate::backend`]) and `Cleanup` (despawn what no handle refers to).
-//! `Plan` is a system over a `Query` of the pending ops' components; the
-//! others are exclusive (they spawn, despawn, or run kernels that read any
-//! entity), and a test can run any one on a bare `World`.
+//! The engine's systems and the schedules that run them. A flush is one
+//! run of [`flush_schedule`], in the sets `Materialize` (queued records
+//! become entities), `Plan` (pending ops in program order), `Dispatch`
+//! (each backend runs what it takes, see [`crate::backend`]) and `Cleanup`
+//! (what no handle refers to is released, then despawned in one pass).
+//!
+//! Plan, Dispatch and the release half of Cleanup are systems over
+//! queries. Two are exclusive, because they change the World's structure:
+//! `materialize_system` spawns each op's output at the entity id its op
+//! call took from bevy's concurrent allocator (`spawn_batch` picks its own
+//! ids; for tape entries, which no handle names, it measured slower than
+//! `spawn` at the usual one entry per flush), and `despawn_system` despawns. Each can run on a bare `World` (tests/ecs.rs).
 
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
-use bevy_ecs::system::RunSystemOnce;
+use bevy_ecs::system::{RunSystemOnce, SystemParam, SystemState};
 
+use crate::backend::cpu::cpu_dispatch_system;
+use crate::backend::{Op, Planned};
 use crate::components::{DType, Pending, PendingQueue, Shape, Stats, Storage, Tape, TapeEntry, TapeMarks, Watched};
 use crate::node::DropQueue;
-use crate::backend::cpu::CpuBackend;
-use crate::backend::{dispatch_system, Op, Planned};
 use crate::pool::BufferPool;
 use crate::queue::{OpQueue, Record};
 
@@ -52,6 +57,8 @@ pub fn materialize(world: &mut World, records: &mut Vec<Record>) {
             Record::Entry { tape, kind, inputs, output } => {
                 // A tape dropped since it recorded has nothing to add to.
                 let Some(seq) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                // One `spawn` each: `spawn_batch` cost 1,500 instructions more
+                // for the one entry a flush of a recorded op has (callgrind).
                 let entry = world.spawn(TapeEntry { tape, seq, kind, inputs, output }).id();
                 world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
             }
@@ -70,8 +77,11 @@ pub fn materialize_system(world: &mut World) {
     let queue = world.resource::<Queue>().0.clone();
     let mut records = queue.take();
     if !records.is_empty() {
+        // A bare world (a test's) gets what the later systems need.
         if !world.contains_resource::<Planned>() {
             world.init_resource::<Planned>();
+            world.init_resource::<Doomed>();
+            world.init_resource::<BufferPool>();
         }
         materialize(world, &mut records);
     }
@@ -98,8 +108,11 @@ pub fn dispatch_pending(world: &mut World) {
     if !world.contains_resource::<Planned>() {
         world.init_resource::<Planned>();
     }
+    if !world.contains_resource::<BufferPool>() {
+        world.init_resource::<BufferPool>();
+    }
     world.run_system_once(plan_system).expect("internal: the plan system's resources are present");
-    dispatch_system::<CpuBackend>(world);
+    world.run_system_once(cpu_dispatch_system).expect("internal: the dispatch system's resources are present");
 }
 
 /// The engine's op queue, as a resource so that `materialize_system` is a plain system.
@@ -133,80 +146,150 @@ pub fn flush_schedule() -> Schedule {
     s.add_systems(materialize_system.in_set(FlushSet::Materialize));
     s.add_systems(plan_system.in_set(FlushSet::Plan));
     #[cfg(feature = "vulkan")]
-    s.add_systems(
-        (
-            dispatch_system::<crate::vulkan::VulkanBackend>.run_if(resource_exists::<crate::vulkan::VulkanBackend>),
-            dispatch_system::<CpuBackend>,
-        )
-            .chain()
-            .in_set(FlushSet::Dispatch),
-    );
+    s.add_systems((crate::vulkan::vulkan_dispatch_system, cpu_dispatch_system).chain().in_set(FlushSet::Dispatch));
     #[cfg(not(feature = "vulkan"))]
-    s.add_systems(dispatch_system::<CpuBackend>.in_set(FlushSet::Dispatch));
-    s.add_systems(cleanup_system.in_set(FlushSet::Cleanup));
+    s.add_systems(cpu_dispatch_system.in_set(FlushSet::Dispatch));
+    s.add_systems((release_system, despawn_system).chain().in_set(FlushSet::Cleanup));
     s
 }
 
-/// The queue of dropped handles, as a resource so that `cleanup` is a plain system.
+/// The label of the collect schedule.
+#[derive(ScheduleLabel, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Collect;
+
+/// Materialize and Cleanup without running ops: what `Engine::collect_garbage`
+/// and `Engine::entity_count` run.
+pub fn collect_schedule() -> Schedule {
+    let mut s = Schedule::new(Collect);
+    s.set_executor(SingleThreadedExecutor::new());
+    s.add_systems((materialize_system, release_system, despawn_system).chain());
+    s
+}
+
+/// The queue of dropped handles, as a resource so that cleanup is a plain system.
 #[derive(Resource, Clone)]
 pub struct Drops(pub Arc<DropQueue>);
 
-/// Despawns every entity whose last reference was dropped. Despawning drops
-/// the references its components held, so this loops until nothing is left.
-pub fn cleanup_system(world: &mut World) {
-    let drops = world.resource::<Drops>().0.clone();
-    cleanup(world, &drops);
+/// What a release pass found that no handle refers to, for [`despawn_system`].
+#[derive(Resource, Default)]
+pub struct Doomed {
+    /// Entities to despawn: dropped tensors and tapes, and dead tapes' entries.
+    pub entities: Vec<Entity>,
+    /// Dropped before they were spawned (a handle dropped on another thread
+    /// right after its record was queued there, while this flush had already
+    /// taken the queue): spawned by the next flush, released by the one after.
+    pub unborn: Vec<Entity>,
 }
 
-pub(crate) fn cleanup(world: &mut World, drops: &DropQueue) {
-    // A handle dropped on another thread right after its record was queued
-    // there, while this flush had already taken the queue: its entity is
-    // spawned by the next flush, and despawned by the cleanup after it.
-    let mut unborn = Vec::new();
-    loop {
-        let mut batch = drops.take();
-        if batch.is_empty() {
-            drops.recycle(batch);
-            drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn);
-            // bevy records every removed component for `RemovedComponents`
-            // readers until the trackers are cleared (an App does it each
-            // frame); without this a long loop grows by those records.
-            world.clear_trackers();
-            return;
-        }
-        let mut n = 0;
+/// The release half of Cleanup, as system parameters: the dropped handles'
+/// entities, looked up through queries.
+#[derive(SystemParam)]
+pub struct Release<'w, 's> {
+    drops: Res<'w, Drops>,
+    doomed: ResMut<'w, Doomed>,
+    rows: Query<'w, 's, (Option<&'static mut Tape>, Option<&'static mut Storage>)>,
+    watched: Query<'w, 's, &'static mut Watched>,
+    pool: Option<ResMut<'w, BufferPool>>,
+}
+
+impl Release<'_, '_> {
+    /// Takes the dropped handles: a dead tape's entries are doomed with it and
+    /// its marks come off its tensors; a buffer only the entity held goes back
+    /// to the pool. Returns whether anything was doomed.
+    fn run(&mut self) -> bool {
+        let mut batch = self.drops.0.take();
+        let found = !batch.is_empty();
         for e in batch.drain(..) {
-            if world.get_entity(e).is_err() {
-                unborn.push(e);
+            let Ok((tape, storage)) = self.rows.get_mut(e) else {
+                self.doomed.unborn.push(e);
                 continue;
-            }
-            if let Some(mut tape) = world.get_mut::<Tape>(e) {
-                let entries = std::mem::take(&mut tape.entries);
-                let marks = tape.marks.clone();
+            };
+            if let Some(mut tape) = tape {
+                self.doomed.entities.append(&mut tape.entries);
                 tape.variables.clear();
-                release_tape(world, e, entries, &marks);
-            }
-            // A buffer only this entity held goes back to the pool.
-            // Swapped out in place: taking the component would move the row.
-            let worth = world.get::<Storage>(e).is_some_and(|s| matches!(s, Storage::Host(h) if BufferPool::worth_pooling(h)));
-            let taken = worth.then(|| world.get_mut::<Storage>(e).map(|mut s| std::mem::replace(&mut *s, Storage::Empty))).flatten();
-            if let Some(Storage::Host(data)) = taken {
-                if let Ok(data) = Arc::try_unwrap(data) {
-                    if let Some(mut pool) = world.get_resource_mut::<BufferPool>() {
-                        pool.give(data);
+                let marked: Vec<Entity> = tape.marks.lock().drain().collect();
+                for m in marked {
+                    if let Ok(mut w) = self.watched.get_mut(m) {
+                        w.0.retain(|t| *t != e);
                     }
                 }
             }
+            // Swapped out in place: taking the component would move the row.
+            if let Some(mut s) = storage {
+                if matches!(&*s, Storage::Host(h) if BufferPool::worth_pooling(h)) {
+                    if let (Storage::Host(data), Some(pool)) = (std::mem::replace(&mut *s, Storage::Empty), self.pool.as_mut()) {
+                        if let Ok(data) = Arc::try_unwrap(data) {
+                            pool.give(data);
+                        }
+                    }
+                }
+            }
+            self.doomed.entities.push(e);
+        }
+        self.drops.0.recycle(batch);
+        found
+    }
+}
+
+/// Cleanup's first system: releases what the dropped handles held (see
+/// [`Release`]) and lists their entities in [`Doomed`].
+pub fn release_system(mut r: Release) {
+    r.run();
+}
+
+/// Cleanup's second system: despawns every doomed entity in one pass.
+/// Exclusive because despawning changes the World's structure. Despawning
+/// drops the references the entities' components held (a tape entry's
+/// inputs), so it releases and despawns again until nothing is left.
+pub fn despawn_system(world: &mut World, mut release: Local<SystemState<Release<'static, 'static>>>) {
+    // Each resource look-up costs about as much as a query's: one each.
+    let (mut doomed, unborn) = {
+        let mut d = world.resource_mut::<Doomed>();
+        (std::mem::take(&mut d.entities), std::mem::take(&mut d.unborn))
+    };
+    let drops = world.resource::<Drops>().0.clone();
+    let mut n = 0;
+    loop {
+        for e in doomed.drain(..) {
             if world.despawn(e) {
                 n += 1;
             }
         }
-        drops.recycle(batch);
+        if drops.is_empty() {
+            break;
+        }
+        let mut r = release.get_mut(world).expect("internal: the release system's resources are present");
+        r.run();
+        std::mem::swap(&mut doomed, &mut r.doomed.entities);
+    }
+    let mut d = world.resource_mut::<Doomed>();
+    // Kept for the next pass's list.
+    d.entities = doomed;
+    // Back on the queue, for the cleanup after their spawn.
+    if !unborn.is_empty() || !d.unborn.is_empty() {
+        let later = std::mem::take(&mut d.unborn);
+        drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn.into_iter().chain(later));
+    }
+    if n > 0 {
         let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());
         let mut stats = world.resource_mut::<Stats>();
         stats.despawned += n;
         stats.pooled_bytes = pooled;
     }
+    // bevy records every removed component for `RemovedComponents`
+    // readers until the trackers are cleared (an App does it each
+    // frame); without this a long loop grows by those records.
+    world.clear_trackers();
+}
+
+/// The whole of Cleanup on `world`, for a bare world (the release and
+/// despawn systems, run once each).
+pub fn cleanup_system(world: &mut World) {
+    if !world.contains_resource::<Doomed>() {
+        world.init_resource::<Doomed>();
+    }
+    world.run_system_once(release_system).expect("internal: the release system's resources are present");
+    world.run_system_once(despawn_system).expect("internal: the despawn system's resources are present");
 }
 
 /// Despawns a tape's entries and removes its marks.

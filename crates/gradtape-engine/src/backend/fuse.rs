@@ -31,7 +31,7 @@ use gradtape_core::{DType, HostData, Shape};
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
-use super::Op;
+use super::{Op, Values};
 use crate::block::{Block, BlockMut};
 use crate::components::Storage;
 use crate::op::OpKind;
@@ -387,7 +387,7 @@ fn run_block(g: &Group, ops: &[Op], ext: &[SmallVec<[Option<Ext>; 3]>], start: u
 /// Runs group `g` of `ops`. Returns false, running nothing, when an
 /// operand has no host value (lost with a device, or failed): the caller
 /// then runs the members one by one, which carries the failure.
-pub fn run_group(world: &mut World, ops: &[Op], g: &Group, pool: &mut BufferPool) -> bool {
+pub fn run_group(values: &mut impl Values, ops: &[Op], g: &Group, pool: &mut BufferPool) -> bool {
     let mut ext: Vec<SmallVec<[Option<Ext>; 3]>> = Vec::with_capacity(g.members.len());
     for (p, &i) in g.members.iter().enumerate() {
         let mut row = SmallVec::new();
@@ -397,7 +397,7 @@ pub fn run_group(world: &mut World, ops: &[Op], g: &Group, pool: &mut BufferPool
                 continue;
             };
             let n = &ops[i].inputs[k];
-            let Some(d) = world.get::<Storage>(n.entity()).and_then(|s| s.host()).cloned() else { return false };
+            let Some(d) = values.value(n.entity()).and_then(|s| s.host()).cloned() else { return false };
             row.push(Some(if n.shape == g.shape {
                 Ext::Full(d)
             } else if n.shape.numel() == 1 {
@@ -434,7 +434,7 @@ pub fn run_group(world: &mut World, ops: &[Op], g: &Group, pool: &mut BufferPool
     for (&i, &k) in g.members.iter().zip(&g.keep) {
         if k {
             let v = outs.next().expect("internal: one output per kept member");
-            super::cpu::set(world, ops[i].e, Storage::Host(Arc::new(v)));
+            values.set(ops[i].e, Storage::Host(Arc::new(v)));
         }
     }
     true

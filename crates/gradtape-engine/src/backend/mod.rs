@@ -3,16 +3,25 @@
 //! backend's dispatch system runs what it takes from there, in the
 //! `Dispatch` set: a device backend first (when the world has one), and the
 //! CPU last, on whatever is left. One flush path for every backend.
+//!
+//! A backend reads and writes values through [`Values`]: a dispatch system
+//! passes its `Query<&mut Storage>`, and the few callers outside a schedule
+//! (a read downloading a device value) pass the `World`.
+//!
+//! The module depends on no engine module above it: `engine.rs` builds on
+//! it, and so do the systems and the Vulkan backend, with no circle.
 
 pub mod cpu;
 pub mod fuse;
 
 use bevy_ecs::prelude::*;
-use gradtape_core::{DType, Shape};
+use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::SmallVec;
 
+use crate::components::{Stats, Storage};
 use crate::node::Node;
 use crate::op::OpKind;
+use crate::pool::BufferPool;
 
 /// One planned op, taken out of its entity's `Pending`.
 pub struct Op {
@@ -32,26 +41,84 @@ pub struct Op {
 #[derive(Resource, Default)]
 pub struct Planned(pub Vec<Op>);
 
-/// A place ops run: it computes every op it is given, in order, and leaves
-/// each output's value (or its failure) in the output's entity.
-pub trait Backend: Resource {
-    /// Runs `ops` (program order) in `world`, and empties `ops`.
-    fn dispatch(world: &mut World, ops: &mut Vec<Op>);
+/// Where a backend finds its inputs' values and leaves its outputs'.
+pub trait Values {
+    /// Entity `e`'s value, if it is spawned.
+    fn value(&self, e: Entity) -> Option<&Storage>;
+    /// Entity `e`'s value, to change in place (no archetype move).
+    fn value_mut(&mut self, e: Entity) -> Option<Mut<'_, Storage>>;
+    /// Sets entity `e`'s value: a field write, no archetype move.
+    fn set(&mut self, e: Entity, v: Storage) {
+        if let Some(mut s) = self.value_mut(e) {
+            *s = v;
+        }
+    }
 }
 
-/// The `Dispatch` system of backend `B`: it takes every planned op. The
-/// emptied buffer goes back to [`Planned`], so a steady loop reuses it.
-pub fn dispatch_system<B: Backend>(world: &mut World) {
-    let Some(mut planned) = world.get_resource_mut::<Planned>() else { return };
-    if planned.0.is_empty() {
-        return;
+impl Values for Query<'_, '_, &mut Storage> {
+    fn value(&self, e: Entity) -> Option<&Storage> {
+        self.get(e).ok()
     }
-    let mut ops = std::mem::take(&mut planned.0);
-    B::dispatch(world, &mut ops);
-    ops.clear();
-    if let Some(mut p) = world.get_resource_mut::<Planned>() {
-        if p.0.is_empty() {
-            p.0 = ops;
+    fn value_mut(&mut self, e: Entity) -> Option<Mut<'_, Storage>> {
+        self.get_mut(e).ok()
+    }
+}
+
+impl Values for World {
+    fn value(&self, e: Entity) -> Option<&Storage> {
+        self.get::<Storage>(e)
+    }
+    fn value_mut(&mut self, e: Entity) -> Option<Mut<'_, Storage>> {
+        self.get_mut::<Storage>(e)
+    }
+}
+
+/// What a dispatch system lends its backend: the values, the host buffer
+/// pool and the counters.
+pub struct Cx<'a, V: Values> {
+    /// Every tensor's `Storage` (a dispatch system's `Query<&mut Storage>`).
+    pub values: &'a mut V,
+    /// Host buffers for the outputs.
+    pub pool: &'a mut BufferPool,
+    /// Counters (flushes, dispatched, fused, submits).
+    pub stats: &'a mut Stats,
+}
+
+/// A place ops run: it computes every op it takes, in order, and leaves
+/// each output's value (or its failure) in the output's `Storage`.
+pub trait Backend {
+    /// Runs `ops` (program order), taking what it computes out of `ops`
+    /// and leaving the rest, in order, for the next backend. An `Err` is a
+    /// failure of the backend itself (a lost device): the values it held
+    /// are gone, and the dispatch system retires it.
+    fn dispatch<V: Values>(&mut self, ops: &mut Vec<Op>, cx: &mut Cx<V>) -> gradtape_core::Result<()>;
+}
+
+/// Where an engine computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// The host CPU.
+    Cpu,
+    /// A Vulkan compute device: a GPU when there is one, else any other
+    /// Vulkan device, such as Mesa's lavapipe (Vulkan on the CPU).
+    Vulkan,
+    /// The best device present: a GPU through Vulkan (discrete, then
+    /// integrated, then virtual) when the build has the `vulkan` feature and
+    /// the machine a GPU; otherwise the CPU backend, which is faster than a
+    /// CPU-type Vulkan device. The choice and why are logged (`log`, debug).
+    Auto,
+}
+
+impl Device {
+    /// Reads `GRADTAPE_DEVICE` (`cpu`, `vulkan`, `auto`); `auto` when unset.
+    pub fn from_env() -> Result<Device> {
+        match std::env::var("GRADTAPE_DEVICE").ok().as_deref() {
+            None | Some("") | Some("auto") => Ok(Device::Auto),
+            Some("cpu") => Ok(Device::Cpu),
+            Some("vulkan") => Ok(Device::Vulkan),
+            Some(other) => Err(Error::Value(format!(
+                "GRADTAPE_DEVICE must be cpu, vulkan or auto, not {other:?}"
+            ))),
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! - `install` opens the device an engine asked for and puts it in the
 //!   world as the `VulkanBackend` resource; its presence is what sends a
-//!   flush here instead of to the CPU loop in `systems.rs`.
+//!   flush's ops to `vulkan_dispatch_system` instead of the CPU's.
 //! - A flush (`dispatch`) plans every queued op first (device kernel,
 //!   zero-copy share, fused chain, or CPU fallback; see `plan.rs`), then
 //!   records the device ops of the whole flush into one `Batch`: one
@@ -25,7 +25,7 @@ use bevy_ecs::prelude::*;
 use gradtape_core::Error;
 use gradtape_core::Result;
 
-use crate::engine::Device;
+use crate::backend::Device;
 
 #[cfg(feature = "vulkan")]
 mod lower;
@@ -35,7 +35,7 @@ mod plan;
 mod run;
 
 #[cfg(feature = "vulkan")]
-pub use run::{dispatch, ensure_host, VulkanBackend};
+pub use run::{ensure_host, vulkan_dispatch_system, VulkanBackend};
 
 /// Puts the backend for `device` into `world`; returns the device in words.
 /// `Device::Vulkan` takes any usable Vulkan device (lavapipe included) and

@@ -12,8 +12,9 @@ use smallvec::SmallVec;
 
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
-use crate::backend::cpu::{put_pool, run_on_host, set, take_pool};
-use crate::backend::Backend;
+use crate::backend::cpu::run_on_host;
+use crate::backend::{Backend, Cx, Planned, Values};
+use crate::pool::BufferPool;
 use crate::components::{DeviceFault, Stats, Storage};
 use crate::node::Node;
 use crate::op::OpKind;
@@ -54,17 +55,15 @@ impl VulkanBackend {
     }
 }
 
-/// A device failure mid-flush (lost, or out of memory): values that were
-/// only on the device are gone. The error is kept for whoever reads them,
-/// and the engine drops its device and goes on on the CPU.
-fn fail(world: &mut World, what: &str, e: gradtape_core::Error) {
+/// A device failure (lost, or out of memory mid-flush): values that were
+/// only on the device are gone. The error is kept for whoever reads them;
+/// the caller then drops the engine's device, which goes on on the CPU.
+fn record_fault(fault: &mut DeviceFault, what: &str, e: gradtape_core::Error) {
     let err = gradtape_core::Error::Device(format!("the Vulkan device failed while {what}: {}", e.message()));
     log::error!("{err}; this engine continues on the CPU");
-    let mut fault = world.resource_mut::<DeviceFault>();
     if fault.0.is_none() {
         fault.0 = Some(err);
     }
-    world.remove_resource::<VulkanBackend>();
 }
 
 struct Flush {
@@ -88,76 +87,91 @@ impl Flush {
     }
 }
 
-/// The `Dispatch` system of the Vulkan backend: it takes every planned op.
-pub fn dispatch(world: &mut World) {
-    crate::backend::dispatch_system::<VulkanBackend>(world);
+/// The Vulkan `Dispatch` system: when the world has a device, it takes
+/// every planned op (those the device lacks run on the host in program
+/// order, inside its batch). A failed device is retired by a command, so
+/// the CPU's dispatch system, next in the set, runs later flushes alone.
+#[allow(clippy::too_many_arguments)]
+pub fn vulkan_dispatch_system(
+    be: Option<ResMut<VulkanBackend>>,
+    mut planned: ResMut<Planned>,
+    mut values: Query<&mut Storage>,
+    mut pool: ResMut<BufferPool>,
+    mut stats: ResMut<Stats>,
+    mut fault: ResMut<DeviceFault>,
+    mut commands: Commands,
+) {
+    let Some(mut be) = be else { return };
+    if planned.0.is_empty() {
+        return;
+    }
+    let mut cx = Cx { values: &mut values, pool: &mut pool, stats: &mut stats };
+    if let Err(e) = be.dispatch(&mut planned.0, &mut cx) {
+        record_fault(&mut fault, "running a batch", e);
+        commands.remove_resource::<VulkanBackend>();
+    }
 }
 
 impl Backend for VulkanBackend {
     /// Device ops recorded into one command buffer, submitted once; ops the
-    /// device lacks on the CPU, in program order.
-    fn dispatch(world: &mut World, ops: &mut Vec<Op>) {
-        dispatch_ops(world, std::mem::take(ops));
+    /// device lacks on the CPU, in program order. It takes every op: after
+    /// a failure the rest of the flush is lost with the device.
+    fn dispatch<V: Values>(&mut self, ops: &mut Vec<Op>, cx: &mut Cx<V>) -> Result<()> {
+        self.uploads.retain(|_, (w, _)| w.strong_count() > 0);
+        let fail_next = std::mem::take(&mut self.fail_next);
+        let dev = self.device.clone();
+        let plan = plan(ops, &dev, self.fuse);
+        let mut f = Flush { batch: dev.batch(), dev, submits: 0, fail_next };
+        let r = run_all(self, cx, &mut f, ops, &plan);
+        cx.stats.flushes += 1;
+        cx.stats.dispatched += ops.len() as u64;
+        cx.stats.submits += f.submits;
+        // The inputs' references go now, so this flush's cleanup sees them.
+        ops.clear();
+        r
     }
 }
 
-fn dispatch_ops(world: &mut World, ops: Vec<Op>) {
-    let (dev, fuse, fail_next) = {
-        let mut be = world.resource_mut::<VulkanBackend>();
-        be.uploads.retain(|_, (w, _)| w.strong_count() > 0);
-        (be.device.clone(), be.fuse, std::mem::take(&mut be.fail_next))
-    };
-    let plan = plan(&ops, &dev, fuse);
-    let mut f = Flush { batch: dev.batch(), dev, submits: 0, fail_next };
-    if let Err(e) = run_all(world, &mut f, &ops, &plan) {
-        fail(world, "running a batch", e);
-    }
-    let mut stats = world.resource_mut::<Stats>();
-    stats.flushes += 1;
-    stats.dispatched += ops.len() as u64;
-    stats.submits += f.submits;
-}
-
-fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<()> {
+fn run_all<V: Values>(be: &mut VulkanBackend, cx: &mut Cx<V>, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<()> {
     let mut done = vec![false; ops.len()];
     for i in 0..ops.len() {
         if done[i] {
             continue;
         }
-        if let Some(failed) = failed_input(world, &ops[i]) {
+        if let Some(failed) = failed_input(cx.values, &ops[i]) {
             // What a failed op would have fed stays failed, with its error.
-            set(world, ops[i].e, Storage::Failed(failed));
+            cx.values.set(ops[i].e, Storage::Failed(failed));
             done[i] = true;
             continue;
         }
         match plan.at[i] {
-            Where::Cpu => run_cpu(world, f, &ops[i])?,
-            Where::Share => share(world, &ops[i]),
-            Where::Device => match run_device(world, f, &ops[i]) {
+            Where::Cpu => run_cpu(be, cx, f, &ops[i])?,
+            Where::Share => share(cx.values, &ops[i]),
+            Where::Device => match run_device(be, cx.values, f, &ops[i]) {
                 Ok(()) => {}
                 // The device is full: this op's value is an error, and the
                 // rest of the flush goes on.
                 Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
-                    set(world, ops[i].e, Storage::Failed(e));
+                    cx.values.set(ops[i].e, Storage::Failed(e));
                 }
                 Err(e) => {
                     debug_fallback(&ops[i], &e);
-                    run_cpu(world, f, &ops[i])?;
+                    run_cpu(be, cx, f, &ops[i])?;
                 }
             },
             Where::Chain(c) => {
                 let members = &plan.chains[c];
-                match run_chain(world, f, ops, plan, members) {
+                match run_chain(be, cx.values, f, ops, plan, members) {
                     Ok(()) => {}
                     Err(e @ gradtape_core::Error::ResourceExhausted(_)) => {
                         for &m in members {
-                            set(world, ops[m].e, Storage::Failed(e.clone()));
+                            cx.values.set(ops[m].e, Storage::Failed(e.clone()));
                         }
                     }
                     Err(e) => {
                         debug_fallback(&ops[i], &e);
                         for &m in members {
-                            run_cpu(world, f, &ops[m])?;
+                            run_cpu(be, cx, f, &ops[m])?;
                         }
                     }
                 }
@@ -172,8 +186,8 @@ fn run_all(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan) -> Result<
 }
 
 /// The error of an input whose own op failed.
-fn failed_input(world: &World, op: &Op) -> Option<gradtape_core::Error> {
-    op.inputs.iter().find_map(|n| world.get::<Storage>(n.entity()).and_then(Storage::failed).cloned())
+fn failed_input(values: &impl Values, op: &Op) -> Option<gradtape_core::Error> {
+    op.inputs.iter().find_map(|n| values.value(n.entity()).and_then(Storage::failed).cloned())
 }
 
 fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
@@ -181,15 +195,14 @@ fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
 }
 
 /// The device buffer holding `n`'s value, uploading a host value once.
-fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<DeviceBuffer> {
-    let host = match world.get::<Storage>(n.entity()) {
+fn device_input(be: &mut VulkanBackend, values: &impl Values, batch: &mut Batch, n: &Node) -> Result<DeviceBuffer> {
+    let host = match values.value(n.entity()) {
         Some(Storage::Device { buf, .. }) => return Ok(buf.clone()),
         Some(Storage::Failed(e)) => return Err(e.clone()),
         Some(Storage::Host(h)) => h.clone(),
         _ => return Err(gradtape_core::Error::Device("internal: an op input has no value".into())),
     };
     let key = Arc::as_ptr(&host) as usize;
-    let mut be = world.resource_mut::<VulkanBackend>();
     if let Some((w, buf)) = be.uploads.get(&key) {
         if w.upgrade().is_some_and(|h| Arc::ptr_eq(&h, &host)) {
             return Ok(buf.clone());
@@ -201,23 +214,23 @@ fn device_input(world: &mut World, batch: &mut Batch, n: &Node) -> Result<Device
 }
 
 /// An output buffer (ResourceExhausted when the device is full).
-fn alloc(world: &mut World, f: &mut Flush, dtype: gradtape_core::DType, n: usize) -> Result<DeviceBuffer> {
-    if std::mem::take(&mut world.resource_mut::<VulkanBackend>().oom_next) {
+fn alloc(be: &mut VulkanBackend, f: &mut Flush, dtype: gradtape_core::DType, n: usize) -> Result<DeviceBuffer> {
+    if std::mem::take(&mut be.oom_next) {
         return Err(gradtape_core::Error::ResourceExhausted("OOM when allocating a Vulkan buffer (injected)".into()));
     }
     f.batch.alloc(dtype, n)
 }
 
-fn run_device(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
+fn run_device(be: &mut VulkanBackend, values: &mut impl Values, f: &mut Flush, op: &Op) -> Result<()> {
     let x: SmallVec<[DeviceBuffer; 3]> =
-        op.inputs.iter().map(|n| device_input(world, &mut f.batch, n)).collect::<Result<_>>()?;
-    let out = alloc(world, f, op.dtype, op.shape.numel())?;
+        op.inputs.iter().map(|n| device_input(be, values, &mut f.batch, n)).collect::<Result<_>>()?;
+    let out = alloc(be, f, op.dtype, op.shape.numel())?;
     lower::record(&mut f.batch, op, &x, &out)?;
-    set(world, op.e, Storage::Device { buf: out, host: None });
+    values.set(op.e, Storage::Device { buf: out, host: None });
     Ok(())
 }
 
-fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members: &[usize]) -> Result<()> {
+fn run_chain(be: &mut VulkanBackend, values: &mut impl Values, f: &mut Flush, ops: &[Op], plan: &Plan, members: &[usize]) -> Result<()> {
     let n = ops[members[0]].shape.numel();
     let mut prog = Fused::new(n);
     let mut regs: HashMap<Entity, u32> = HashMap::new();
@@ -230,7 +243,7 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
             let r = match regs.get(&input.entity()) {
                 Some(&r) => r,
                 None => {
-                    let buf = device_input(world, &mut f.batch, input)?;
+                    let buf = device_input(be, values, &mut f.batch, input)?;
                     let r = prog.input(&buf).ok_or_else(full)?;
                     regs.insert(input.entity(), r);
                     r
@@ -246,71 +259,71 @@ fn run_chain(world: &mut World, f: &mut Flush, ops: &[Op], plan: &Plan, members:
         .ok_or_else(full)?;
         regs.insert(op.e, r);
         if plan.store[m] {
-            let buf = alloc(world, f, op.dtype, n)?;
+            let buf = alloc(be, f, op.dtype, n)?;
             prog.output(r, &buf);
             outs.push((op.e, buf));
         }
     }
     f.batch.fused(&prog)?;
     for (e, buf) in outs {
-        set(world, e, Storage::Device { buf, host: None });
+        values.set(e, Storage::Device { buf, host: None });
     }
     Ok(())
 }
 
 /// Reshape and identity: the output is the input's buffer, wherever it lives.
-fn share(world: &mut World, op: &Op) {
+fn share(values: &mut impl Values, op: &Op) {
     let e = op.inputs[0].entity();
-    let shared = match world.get::<Storage>(e) {
+    let shared = match values.value(e) {
         Some(Storage::Host(h)) => Storage::Host(h.clone()),
         Some(Storage::Device { buf, host }) => Storage::Device { buf: buf.clone(), host: host.clone() },
         _ => return,
     };
-    set(world, op.e, shared);
+    values.set(op.e, shared);
 }
 
-fn run_cpu(world: &mut World, f: &mut Flush, op: &Op) -> Result<()> {
-    if let Some(failed) = failed_input(world, op) {
-        set(world, op.e, Storage::Failed(failed));
+fn run_cpu<V: Values>(be: &mut VulkanBackend, cx: &mut Cx<V>, f: &mut Flush, op: &Op) -> Result<()> {
+    if let Some(failed) = failed_input(cx.values, op) {
+        cx.values.set(op.e, Storage::Failed(failed));
         return Ok(());
     }
-    if op.inputs.iter().any(|n| world.get::<Storage>(n.entity()).and_then(Storage::host).is_none()) {
+    if op.inputs.iter().any(|n| cx.values.value(n.entity()).and_then(Storage::host).is_none()) {
         f.split()?;
         for n in &op.inputs {
-            download(world, n.entity())?;
+            if download(&be.device, cx.values, n.entity())? {
+                cx.stats.submits += 1;
+            }
         }
     }
-    world.resource_mut::<Stats>().on_host += 1;
-    let mut pool = take_pool(world);
-    run_on_host(world, op, &mut pool);
-    put_pool(world, pool);
+    cx.stats.on_host += 1;
+    run_on_host(cx.values, op, cx.pool);
     Ok(())
 }
 
-/// Downloads `e`'s device value into host `Storage` (no-op when it has one).
-fn download(world: &mut World, e: Entity) -> Result<()> {
-    let Some(Storage::Device { buf, host: None }) = world.get::<Storage>(e) else { return Ok(()) };
+/// Downloads `e`'s device value into its `Storage` (nothing when the host
+/// has it). Returns whether that took a submit.
+fn download(dev: &VulkanDevice, values: &mut impl Values, e: Entity) -> Result<bool> {
+    let Some(Storage::Device { buf, host: None }) = values.value(e) else { return Ok(false) };
     let buf = buf.clone();
-    let dev = world.resource::<VulkanBackend>().device.clone();
     let (data, submitted) = dev.download(&buf)?;
-    if submitted {
-        world.resource_mut::<Stats>().submits += 1;
-    }
-    if let Some(mut s) = world.get_mut::<Storage>(e) {
+    if let Some(mut s) = values.value_mut(e) {
         if let Storage::Device { host, .. } = &mut *s {
             *host = Some(Arc::new(data));
         }
     }
-    Ok(())
+    Ok(submitted)
 }
 
 /// Gives entity `e` host `Storage` if its value is only on the device
-/// (`Tensor::data` calls it after a flush).
+/// (`Tensor::data` calls it after a flush, outside the schedule).
 pub fn ensure_host(world: &mut World, e: Entity) {
-    if !world.contains_resource::<VulkanBackend>() {
-        return;
-    }
-    if let Err(err) = download(world, e) {
-        fail(world, "reading a result back", err);
+    let Some(dev) = world.get_resource::<VulkanBackend>().map(|b| b.device.clone()) else { return };
+    match download(&dev, world, e) {
+        Ok(true) => world.resource_mut::<Stats>().submits += 1,
+        Ok(false) => {}
+        Err(err) => {
+            record_fault(&mut world.resource_mut::<DeviceFault>(), "reading a result back", err);
+            world.remove_resource::<VulkanBackend>();
+        }
     }
 }
