@@ -1,6 +1,6 @@
 //! Elementwise functions of one tensor (`shaders/elementwise.glsl`'s `unary_op`).
 //!
-//! Each primitive is declared once, in [`for_each_unary!`]'s table: its
+//! Each primitive is declared once, in [`for_each_unary!`](crate::for_each_unary)'s table: its
 //! discriminant (the shader's `case` label), TF's name, the public method
 //! and its rustdoc, the per-element function of the float and (where TF has
 //! one) integer kernels, the float64 reference, the gradient rule, and what
