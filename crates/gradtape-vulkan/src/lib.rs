@@ -48,7 +48,7 @@
 //!   ops (`is_exact`: no exp, log, sin, ..., pow; see `ops::unary::has`);
 //!   the engine runs whatever is not offered on the CPU. Where GLSL has no
 //!   function (log1p, expm1, erf, fmod) or Vulkan allows a loose builtin
-//!   (atan), `shaders/elementwise.glsl` implements it.
+//!   (atan, tan), `shaders/elementwise.glsl` implements it.
 //! - **Gathers, scatters, scans** (`ops/take.rs`, `ops/put.rs`,
 //!   `ops/scan.rs`): bit-for-bit the CPU kernels' results, on every run.
 //!   No float atomics: a scatter runs one invocation per output element
