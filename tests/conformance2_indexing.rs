@@ -174,6 +174,46 @@ fn indexing_rules_beyond_the_cases() -> Result<()> {
     Ok(())
 }
 
+/// Of two updates to one element, `tensor_scatter_nd_update` keeps the
+/// later (TF's kernels apply them in order). The gradient reaches the
+/// update that stayed, and the tensor where nothing landed; an overwritten
+/// update gets zero (TF's registered gradient, a `gather_nd` of the
+/// output's gradient, would give it the gradient of the value that
+/// replaced it).
+#[test]
+fn scatter_update_with_duplicates_keeps_the_last() -> Result<()> {
+    let t = constant([[1.0f32, 1.0], [2.0, 2.0], [3.0, 3.0]])?;
+    let idx = constant([[1], [0], [1]])?;
+    let u = constant([[10.0f32, 11.0], [20.0, 21.0], [30.0, 31.0]])?;
+    let tape = GradientTape::new();
+    let y = tape.record(|tp| {
+        tp.watch(&[&t, &u])?;
+        tensor_scatter_nd(&t, &idx, &u, ScatterMode::Update)
+    })?;
+    assert_eq!(y.to_vec::<f32>()?, vec![20.0, 21.0, 30.0, 31.0, 3.0, 3.0]);
+    let g = tape.gradient(&y, &[&t, &u])?;
+    assert_eq!(g[0].as_ref().expect("t").to_vec::<f32>()?, vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(g[1].as_ref().expect("u").to_vec::<f32>()?, vec![0.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
+    // Without duplicates nothing is dropped.
+    let y = tensor_scatter_nd(&t, &constant([[2], [0]])?, &constant([[7.0f32, 8.0], [9.0, 6.0]])?, ScatterMode::Update)?;
+    assert_eq!(y.to_vec::<f32>()?, vec![9.0, 6.0, 2.0, 2.0, 7.0, 8.0]);
+    Ok(())
+}
+
+/// `gather_last` (take_along_axis on the last axis) refuses an index out
+/// of range, negative ones included, as `tf.gather` does, and changes nothing.
+#[test]
+fn gather_last_out_of_range_is_an_error() -> Result<()> {
+    let x = constant([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    let e = x.gather_last(&constant([[0, 1], [3, 0]])?).unwrap_err();
+    assert_eq!(e.to_string(), "InvalidArgumentError: indices[1,0] = 3 is not in [0, 3) [Op:GatherLast]");
+    let e = x.gather_last(&constant([[0, -1], [0, 0]])?).unwrap_err();
+    assert_eq!(e.to_string(), "InvalidArgumentError: indices[0,1] = -1 is not in [0, 3) [Op:GatherLast]");
+    assert_eq!(x.gather_last(&constant([[2, 2], [0, 1]])?)?.to_vec::<f32>()?, vec![3.0, 3.0, 4.0, 5.0]);
+    assert_eq!(x.to_vec::<f32>()?, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    Ok(())
+}
+
 #[test]
 fn gradients_match_finite_differences() -> Result<()> {
     let x = random::stateless_normal(&[3, 4], [9, 1], 0.0, 1.0, DType::F64)?;

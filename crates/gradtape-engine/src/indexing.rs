@@ -219,12 +219,37 @@ pub fn tensor_scatter_nd(tensor: &Tensor, indices: &Tensor, updates: &Tensor, mo
     offs.iter().for_each(|&o| mask[o] = true);
     let mask = Tensor::from_data(tensor.engine(), HostData::Bool(mask), tensor.shape().clone());
     match mode {
-        ScatterMode::Update => mask.select(&updates.put(offs, tensor.shape().clone(), Combine::Add)?, tensor),
+        ScatterMode::Update => {
+            // TF's kernels apply the updates in order, so of two that land
+            // on one element the last one stays; a sum would be neither.
+            let (keep, offs) = last_of_each(&offs);
+            let updates = match keep {
+                Some(keep) => updates.take(keep.clone(), Shape::new(&[keep.len()]))?,
+                None => updates.clone(),
+            };
+            mask.select(&updates.put(offs, tensor.shape().clone(), Combine::Add)?, tensor)
+        }
         ScatterMode::Add => tensor.add(&updates.put(offs, tensor.shape().clone(), Combine::Add)?),
         ScatterMode::Sub => tensor.sub(&updates.put(offs, tensor.shape().clone(), Combine::Add)?),
         ScatterMode::Max => mask.select(&tensor.maximum(&updates.put(offs, tensor.shape().clone(), Combine::Max)?)?, tensor),
         ScatterMode::Min => mask.select(&tensor.minimum(&updates.put(offs, tensor.shape().clone(), Combine::Min)?)?, tensor),
     }
+}
+
+/// Where offsets repeat: the positions of each offset's last occurrence,
+/// in order, and their offsets; `None` (and the offsets as they are) when
+/// every offset is distinct.
+fn last_of_each(offs: &Arc<[usize]>) -> (Option<Arc<[usize]>>, Arc<[usize]>) {
+    let mut last = std::collections::HashMap::with_capacity(offs.len());
+    for (i, &o) in offs.iter().enumerate() {
+        last.insert(o, i);
+    }
+    if last.len() == offs.len() {
+        return (None, offs.clone());
+    }
+    let keep: Arc<[usize]> = offs.iter().enumerate().filter(|&(i, o)| last[o] == i).map(|(i, _)| i).collect();
+    let kept = keep.iter().map(|&i| offs[i]).collect();
+    (Some(keep), kept)
 }
 
 /// `tf.boolean_mask(tensor, mask, axis)`: the entries where `mask` (whose

@@ -28,8 +28,9 @@ pub(crate) fn top_k_cpu(x: &HostData, shape: &Shape, k: usize) -> HostData {
     HostData::I32(out)
 }
 
+/// The indices as offsets; a negative one becomes `usize::MAX`, out of range.
 fn indices(idx: &HostData) -> Vec<usize> {
-    idx.to_f64_vec().into_iter().map(|i| i as usize).collect()
+    idx.to_f64_vec().into_iter().map(|i| if i < 0.0 { usize::MAX } else { i as usize }).collect()
 }
 
 pub(crate) fn gather_last_cpu(x: &HostData, sx: &Shape, idx: &HostData, out: &Shape) -> HostData {
@@ -37,7 +38,9 @@ pub(crate) fn gather_last_cpu(x: &HostData, sx: &Shape, idx: &HostData, out: &Sh
     let k = out.dims().last().copied().unwrap_or(1);
     let ix = indices(idx);
     with_data!(x, v => {
-        let o: Vec<_> = ix.iter().enumerate().map(|(p, &i)| v[(p / k) * n + i]).collect();
+        // An index out of range reads zero, as on the device; the public
+        // `gather_last` has refused it before it got here.
+        let o: Vec<_> = ix.iter().enumerate().map(|(p, &i)| if i < n { v[(p / k) * n + i] } else { Default::default() }).collect();
         HostData::from_vec(o)
     })
 }
@@ -48,7 +51,8 @@ pub(crate) fn scatter_add_last_cpu(g: &HostData, idx: &HostData, n: usize, out: 
     macro_rules! go {
         ($v:expr, $t:ty) => {{
             let mut o = vec![<$t>::from_f64_lossy(0.0); out.numel()];
-            for (p, (&i, &gv)) in ix.iter().zip($v.iter()).enumerate() {
+            // An index out of range adds nowhere, as on the device.
+            for (p, (&i, &gv)) in ix.iter().zip($v.iter()).enumerate().filter(|(_, (&i, _))| i < n) {
                 o[(p / k) * n + i] += gv;
             }
             HostData::from_vec(o)
@@ -77,14 +81,53 @@ pub(crate) fn scatter_add_last_grad(idx: &Tensor, g: &Tensor, batch: usize) -> R
     let mut dims = g.dims()[..batch].to_vec();
     dims.extend_from_slice(idx.dims());
     let idx = idx.broadcast_to(&dims)?;
-    Ok(smallvec![Some(g.gather_last(&idx)?), None])
+    Ok(smallvec![Some(g.gather_last_unchecked(&idx)?), None])
 }
 
 impl Tensor {
     /// `out[..., j] = self[..., idx[..., j]]` with `idx`'s leading dims equal to
-    /// `self`'s (NumPy's `take_along_axis` on the last axis); indices must be
-    /// in range.
+    /// `self`'s (NumPy's `take_along_axis` on the last axis). An index
+    /// outside `[0, n)` is TF's `InvalidArgumentError`, as in `tf.gather`;
+    /// checking it reads `idx`.
+    ///
+    /// ```
+    /// # use gradtape_engine::*;
+    /// let x = constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let y = x.gather_last(&constant([[2, 0], [1, 1]])?)?;
+    /// assert_eq!(y.to_vec::<f32>()?, vec![3.0, 1.0, 5.0, 5.0]);
+    /// let e = x.gather_last(&constant([[0, 3], [0, 0]])?).unwrap_err();
+    /// assert_eq!(e.to_string(), "InvalidArgumentError: indices[0,1] = 3 is not in [0, 3) [Op:GatherLast]");
+    /// # Ok::<(), gradtape_core::Error>(())
+    /// ```
     pub fn gather_last(&self, idx: &Tensor) -> Result<Tensor> {
+        let out = self.gather_last_shape(idx)?;
+        let n = self.dims()[self.rank() - 1];
+        let vals = idx.try_data()?.to_f64_vec();
+        if let Some(p) = vals.iter().position(|&i| i < 0.0 || i >= n as f64) {
+            let mut at = Vec::with_capacity(idx.rank());
+            let mut rest = p;
+            for &d in idx.dims().iter().rev() {
+                at.push(rest % d);
+                rest /= d;
+            }
+            let at: Vec<String> = at.iter().rev().map(usize::to_string).collect();
+            return Err(Error::InvalidArgument(format!(
+                "indices[{}] = {} is not in [0, {n}) [Op:GatherLast]",
+                at.join(","),
+                vals[p] as i64
+            )));
+        }
+        op(ExtOp::GatherLast, &[self, idx], out, self.dtype())
+    }
+
+    /// [`Tensor::gather_last`] for indices known to be in range (top_k's,
+    /// checked labels, a gradient's), without reading them.
+    pub(crate) fn gather_last_unchecked(&self, idx: &Tensor) -> Result<Tensor> {
+        let out = self.gather_last_shape(idx)?;
+        op(ExtOp::GatherLast, &[self, idx], out, self.dtype())
+    }
+
+    fn gather_last_shape(&self, idx: &Tensor) -> Result<Shape> {
         let r = self.rank();
         if r == 0 || idx.rank() != r || idx.dims()[..r - 1] != self.dims()[..r - 1] || !idx.dtype().is_int() {
             return Err(Error::InvalidArgument(format!(
@@ -94,9 +137,7 @@ impl Tensor {
                 idx.shape().bracketed()
             )));
         }
-        let mut out = idx.dims().to_vec();
-        out[r - 1] = idx.dims()[r - 1];
-        op(ExtOp::GatherLast, &[self, idx], Shape::new(&out), self.dtype())
+        Ok(idx.shape().clone())
     }
 
     /// `tf.math.top_k(self, k)`: the `k` largest along the last axis,
@@ -126,6 +167,6 @@ impl Tensor {
         let mut dims = self.dims().to_vec();
         *dims.last_mut().expect("rank >= 1") = k;
         let idx = op(ExtOp::TopKIndices { k }, &[self], Shape::new(&dims), DType::I32)?;
-        Ok((self.gather_last(&idx)?, idx))
+        Ok((self.gather_last_unchecked(&idx)?, idx))
     }
 }
