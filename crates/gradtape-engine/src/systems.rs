@@ -82,6 +82,7 @@ pub fn materialize_system(world: &mut World) {
             world.init_resource::<Planned>();
             world.init_resource::<Doomed>();
             world.init_resource::<BufferPool>();
+            world.init_resource::<crate::components::DeviceFault>();
         }
         materialize(world, &mut records);
     }
