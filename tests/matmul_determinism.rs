@@ -2,6 +2,8 @@
 //! thread pool (issue 13): the GEMM splits the output, never the sum over k,
 //! and the small-product paths are chosen by shape alone.
 
+mod common;
+
 use gradtape::*;
 
 /// Values of wildly different magnitudes, so a different summation order
@@ -48,14 +50,7 @@ fn products(dtype: DType) -> Result<Vec<u64>> {
 #[test]
 fn matmuls_are_deterministic_across_runs_and_threads() -> Result<()> {
     for dtype in [DType::F32, DType::F64] {
-        let first = products(dtype)?;
-        for threads in [1, 2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
-            for run in 0..3 {
-                let again = pool.install(|| products(dtype))?;
-                assert!(again == first, "{dtype} run {run} on {threads} thread(s) differs");
-            }
-        }
+        common::assert_same_on_pools(&dtype.to_string(), &[1, 2, 3], 3, || products(dtype))?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! count), and float sums in a fixed order, TF's own where TF's is fixed, so
 //! they give the same bits on every run and any thread count.
 
+mod common;
 mod golden2;
 
 use golden2::check;
@@ -102,14 +103,7 @@ fn reductions(dtype: DType) -> Result<Vec<u64>> {
 #[test]
 fn reductions_are_deterministic_across_runs_and_threads() -> Result<()> {
     for dtype in [DType::F32, DType::F64] {
-        let first = reductions(dtype)?;
-        for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
-            for run in 0..4 {
-                let again = pool.install(|| reductions(dtype))?;
-                assert!(again == first, "{dtype} run {run} on {threads} thread(s) differs");
-            }
-        }
+        common::assert_same_on_pools(&dtype.to_string(), &[1, 2], 4, || reductions(dtype))?;
     }
     Ok(())
 }

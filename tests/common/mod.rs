@@ -67,3 +67,19 @@ pub fn repr(t: &Option<Tensor>) -> String {
 pub fn scalar(v: f32) -> String {
     format!("<tf.Tensor: shape=(), dtype=float32, numpy={v:?}>")
 }
+
+/// Runs `f` once, then `runs` times on a rayon pool of each size in
+/// `threads`, and asserts every result equals the first: the same bits on
+/// every run and thread count.
+#[track_caller]
+pub fn assert_same_on_pools<T: PartialEq + Send>(label: &str, threads: &[usize], runs: usize, f: impl Fn() -> Result<T> + Sync) -> Result<()> {
+    let first = f()?;
+    for &n in threads {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("a pool");
+        for run in 0..runs {
+            let again = pool.install(&f)?;
+            assert!(again == first, "{label} run {run} on {n} thread(s) differs");
+        }
+    }
+    Ok(())
+}

@@ -222,7 +222,7 @@ pub fn tensor_scatter_nd(tensor: &Tensor, indices: &Tensor, updates: &Tensor, mo
         ScatterMode::Update => {
             // TF's kernels apply the updates in order, so of two that land
             // on one element the last one stays; a sum would be neither.
-            let (keep, offs) = last_of_each(&offs);
+            let (keep, offs) = last_of_each(&offs, tensor.numel());
             let updates = match keep {
                 Some(keep) => updates.take(keep.clone(), Shape::new(&[keep.len()]))?,
                 None => updates.clone(),
@@ -236,18 +236,20 @@ pub fn tensor_scatter_nd(tensor: &Tensor, indices: &Tensor, updates: &Tensor, mo
     }
 }
 
-/// Where offsets repeat: the positions of each offset's last occurrence,
-/// in order, and their offsets; `None` (and the offsets as they are) when
-/// every offset is distinct.
-fn last_of_each(offs: &Arc<[usize]>) -> (Option<Arc<[usize]>>, Arc<[usize]>) {
-    let mut last = std::collections::HashMap::with_capacity(offs.len());
+/// Where offsets (each below `n`) repeat: the positions of each offset's
+/// last occurrence, in order, and their offsets; `None` (and the offsets as
+/// they are) when every offset is distinct.
+fn last_of_each(offs: &Arc<[usize]>, n: usize) -> (Option<Arc<[usize]>>, Arc<[usize]>) {
+    let mut last = vec![usize::MAX; n];
+    let mut repeats = false;
     for (i, &o) in offs.iter().enumerate() {
-        last.insert(o, i);
+        repeats |= last[o] != usize::MAX;
+        last[o] = i;
     }
-    if last.len() == offs.len() {
+    if !repeats {
         return (None, offs.clone());
     }
-    let keep: Arc<[usize]> = offs.iter().enumerate().filter(|&(i, o)| last[o] == i).map(|(i, _)| i).collect();
+    let keep: Arc<[usize]> = offs.iter().enumerate().filter(|&(i, &o)| last[o] == i).map(|(i, _)| i).collect();
     let kept = keep.iter().map(|&i| offs[i]).collect();
     (Some(keep), kept)
 }

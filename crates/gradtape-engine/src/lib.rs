@@ -46,6 +46,7 @@ pub mod slicing;
 pub mod tape_options;
 pub mod queue;
 mod strided;
+pub mod swap_queue;
 pub mod systems;
 pub mod tape;
 pub mod tensor;

@@ -1,33 +1,14 @@
 //! The reference-counted link between a handle and its entity.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
 use gradtape_core::{DType, Shape};
 
-/// Entities whose last reference was dropped, despawned at the next
-/// cleanup; and the buffer of the cleanup before, kept for reuse.
-#[derive(Default)]
-pub struct DropQueue(pub Mutex<Vec<Entity>>, Mutex<Vec<Entity>>);
+use crate::swap_queue::SwapQueue;
 
-impl DropQueue {
-    /// Empties the queue, returning what it held.
-    pub fn take(&self) -> Vec<Entity> {
-        let spare = std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()));
-        std::mem::replace(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()), spare)
-    }
-
-    /// Gives back a buffer [`DropQueue::take`] returned, for reuse.
-    pub fn recycle(&self, mut v: Vec<Entity>) {
-        v.clear();
-        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = v;
-    }
-
-    /// Whether no drop is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
-    }
-}
+/// Entities whose last reference was dropped, despawned at the next cleanup.
+pub type DropQueue = SwapQueue<Entity>;
 
 /// One per entity; when the last `Arc<Token>` goes, the entity is queued for
 /// despawning. It holds no engine reference, so components may hold tokens
@@ -57,7 +38,7 @@ impl Token {
 
 impl Drop for Token {
     fn drop(&mut self) {
-        self.drops.0.lock().unwrap_or_else(|e| e.into_inner()).push(self.entity);
+        self.drops.lock().push(self.entity);
     }
 }
 

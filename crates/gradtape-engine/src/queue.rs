@@ -3,7 +3,7 @@
 //! remote allocator and appends a record here; the World sees the records
 //! only at a flush, when `materialize` turns them into entities in one pass.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use gradtape_core::{DType, HostData, Shape};
@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use crate::node::Node;
 use crate::op::OpKind;
+use crate::swap_queue::SwapQueue;
 
 /// One queued happening, in program order.
 pub enum Record {
@@ -53,33 +54,14 @@ pub enum Record {
     },
 }
 
-/// The records appended since the last flush, and the emptied buffer of
-/// the flush before, kept so that the next flush's records reuse its memory.
-#[derive(Default)]
-pub struct OpQueue(Mutex<Vec<Record>>, Mutex<Vec<Record>>);
+/// The records appended since the last flush.
+pub type OpQueue = SwapQueue<Record>;
 
 impl OpQueue {
     /// Appends `first` and then `rest`, with one lock.
     pub fn push(&self, first: Record, rest: impl IntoIterator<Item = Record>) {
-        let mut q = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut q = self.lock();
         q.push(first);
         q.extend(rest);
-    }
-
-    /// Takes every record, leaving the queue empty (with the spare buffer's capacity).
-    pub fn take(&self) -> Vec<Record> {
-        let spare = std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()));
-        std::mem::replace(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()), spare)
-    }
-
-    /// Gives back a buffer [`OpQueue::take`] returned, once drained, for reuse.
-    pub fn recycle(&self, mut v: Vec<Record>) {
-        v.clear();
-        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = v;
-    }
-
-    /// Whether nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 }

@@ -269,7 +269,7 @@ pub fn despawn_system(world: &mut World, mut release: Local<SystemState<Release<
     // Back on the queue, for the cleanup after their spawn.
     if !unborn.is_empty() || !d.unborn.is_empty() {
         let later = std::mem::take(&mut d.unborn);
-        drops.0.lock().unwrap_or_else(|e| e.into_inner()).extend(unborn.into_iter().chain(later));
+        drops.lock().extend(unborn.into_iter().chain(later));
     }
     if n > 0 {
         let pooled = world.get_resource::<BufferPool>().map_or(0, |p| p.pooled_bytes());

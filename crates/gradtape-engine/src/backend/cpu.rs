@@ -72,7 +72,7 @@ pub(crate) fn run_on_host(values: &mut impl Values, op: &Op, pool: &mut BufferPo
         .map(|n| values.value(n.entity()).and_then(|s| s.host()).map(|h| (h.clone(), &n.shape)))
         .collect::<Option<SmallVec<[(Arc<_>, &Shape); 2]>>>()
     else {
-        if let Some(f) = op.inputs.iter().find_map(|n| values.value(n.entity()).and_then(|s| s.failed()).cloned()) {
+        if let Some(f) = super::failed_input(values, &op.inputs) {
             values.set(op.e, Storage::Failed(f));
         }
         return false;

@@ -73,6 +73,12 @@ impl Values for World {
     }
 }
 
+/// The error of the first input whose own op failed (or whose device was
+/// lost): an op's output fails with it instead of running.
+pub(crate) fn failed_input(values: &impl Values, inputs: &[Node]) -> Option<Error> {
+    inputs.iter().find_map(|n| values.value(n.entity()).and_then(Storage::failed).cloned())
+}
+
 /// What a dispatch system lends its backend: the values, the host buffer
 /// pool and the counters.
 pub struct Cx<'a, V: Values> {

@@ -19,30 +19,22 @@ pub use gradtape_core::registry::UnaryOp;
 
 // Each op gets its own monomorphised loop: the registry's dispatch calls
 // a kernel's `run` with the op's own closure type (a function pointer per
-// op would block vectorisation).
+// op would block vectorisation). `threaded` is false for one block of the
+// fused path, which splits the work into blocks itself.
 struct Map<'a, T> {
     out: &'a mut [T],
     x: &'a [T],
+    threaded: bool,
 }
 
 impl<T: UnaryElem> UnaryKernel<T> for Map<'_, T> {
     type Output = ();
     fn run<F: Fn(T) -> T + Copy + Send + Sync>(self, f: F) {
-        par::map(self.out, self.x, f)
-    }
-}
-
-/// The same loop over one block of the fused path, unthreaded (the fused
-/// path splits the work into blocks itself).
-struct BlockMap<'a, T> {
-    out: &'a mut [T],
-    x: &'a [T],
-}
-
-impl<T: UnaryElem> UnaryKernel<T> for BlockMap<'_, T> {
-    type Output = ();
-    fn run<F: Fn(T) -> T + Copy + Send + Sync>(self, f: F) {
-        self.out.iter_mut().zip(self.x).for_each(|(o, &x)| *o = f(x))
+        if self.threaded {
+            par::map(self.out, self.x, f)
+        } else {
+            self.out.iter_mut().zip(self.x).for_each(|(o, &x)| *o = f(x))
+        }
     }
 }
 
@@ -52,7 +44,7 @@ fn no_kernel() -> ! {
 
 fn map<T: UnaryElem + gradtape_core::Element + Default>(op: UnaryOp, x: &[T], pool: &mut BufferPool) -> Vec<T> {
     let mut out = pool.take::<T>(x.len());
-    T::dispatch(op, Map { out: &mut out, x }).unwrap_or_else(|| no_kernel());
+    T::dispatch(op, Map { out: &mut out, x, threaded: true }).unwrap_or_else(|| no_kernel());
     out
 }
 
@@ -154,10 +146,10 @@ gradtape_core::for_each_unary!(methods);
 pub(crate) fn cpu_block(op: UnaryOp, x: crate::block::Block, o: crate::block::BlockMut) {
     use crate::block::{Block as B, BlockMut as M};
     let done = match (x, o) {
-        (B::F32(x), M::F32(out)) => f32::dispatch(op, BlockMap { out, x }),
-        (B::F64(x), M::F64(out)) => f64::dispatch(op, BlockMap { out, x }),
-        (B::I32(x), M::I32(out)) => i32::dispatch(op, BlockMap { out, x }),
-        (B::I64(x), M::I64(out)) => i64::dispatch(op, BlockMap { out, x }),
+        (B::F32(x), M::F32(out)) => f32::dispatch(op, Map { out, x, threaded: false }),
+        (B::F64(x), M::F64(out)) => f64::dispatch(op, Map { out, x, threaded: false }),
+        (B::I32(x), M::I32(out)) => i32::dispatch(op, Map { out, x, threaded: false }),
+        (B::I64(x), M::I64(out)) => i64::dispatch(op, Map { out, x, threaded: false }),
         _ => unreachable!("internal: bool math was rejected at queue time"),
     };
     done.unwrap_or_else(|| no_kernel())

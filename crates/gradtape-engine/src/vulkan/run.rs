@@ -13,7 +13,7 @@ use smallvec::SmallVec;
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
 use crate::backend::cpu::run_on_host;
-use crate::backend::{Backend, Cx, Planned, Values};
+use crate::backend::{failed_input, Backend, Cx, Planned, Values};
 use crate::pool::BufferPool;
 use crate::components::{DeviceFault, Stats, Storage};
 use crate::node::Node;
@@ -138,7 +138,7 @@ fn run_all<V: Values>(be: &mut VulkanBackend, cx: &mut Cx<V>, f: &mut Flush, ops
         if done[i] {
             continue;
         }
-        if let Some(failed) = failed_input(cx.values, &ops[i]) {
+        if let Some(failed) = failed_input(cx.values, &ops[i].inputs) {
             // What a failed op would have fed stays failed, with its error.
             cx.values.set(ops[i].e, Storage::Failed(failed));
             done[i] = true;
@@ -183,11 +183,6 @@ fn run_all<V: Values>(be: &mut VulkanBackend, cx: &mut Cx<V>, f: &mut Flush, ops
         done[i] = true;
     }
     f.split()
-}
-
-/// The error of an input whose own op failed.
-fn failed_input(values: &impl Values, op: &Op) -> Option<gradtape_core::Error> {
-    op.inputs.iter().find_map(|n| values.value(n.entity()).and_then(Storage::failed).cloned())
 }
 
 fn debug_fallback(op: &Op, e: &gradtape_core::Error) {
@@ -283,7 +278,7 @@ fn share(values: &mut impl Values, op: &Op) {
 }
 
 fn run_cpu<V: Values>(be: &mut VulkanBackend, cx: &mut Cx<V>, f: &mut Flush, op: &Op) -> Result<()> {
-    if let Some(failed) = failed_input(cx.values, op) {
+    if let Some(failed) = failed_input(cx.values, &op.inputs) {
         cx.values.set(op.e, Storage::Failed(failed));
         return Ok(());
     }
