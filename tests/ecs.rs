@@ -5,19 +5,17 @@ use std::sync::Arc;
 
 use gradtape::bevy_ecs::world::World;
 use gradtape::bevy_ecs::system::RunSystemOnce;
-use gradtape::components::{self, Pending, PendingQueue, Stats, Storage};
+use gradtape::backend::FlushState;
+use gradtape::components::{self, Pending, Storage};
 use gradtape::node::{DropQueue, Node, Token};
 use gradtape::ops::binary::BinaryOp;
-use gradtape::systems::{cleanup_system, dispatch_pending, Drops};
+use gradtape::systems::{cleanup_system, dispatch_pending};
 use gradtape::*;
 
 fn world() -> (World, Arc<DropQueue>) {
     let mut w = World::new();
-    w.init_resource::<PendingQueue>();
-    w.init_resource::<Stats>();
     let drops = Arc::new(DropQueue::default());
-    w.insert_resource(Drops(drops.clone()));
-    w.insert_resource(gradtape::systems::Queue(Default::default()));
+    w.insert_resource(FlushState::new(Default::default(), drops.clone(), None));
     (w, drops)
 }
 
@@ -41,14 +39,14 @@ fn dispatch_runs_queued_ops_in_order() {
     // when the CPU fuses the two ops).
     let held = sum_node.clone();
     let prod = w.spawn((components::Shape(s), components::DType(DType::F32), pending(OpKind::Binary(BinaryOp::Mul), [sum_node, a]))).id();
-    w.resource_mut::<PendingQueue>().0.extend([sum, prod]);
+    w.resource_mut::<FlushState>().pending.extend([sum, prod]);
 
     w.run_system_once(dispatch_pending).expect("the system runs");
 
     let get = |e| (**w.get::<Storage>(e).unwrap().host().unwrap()).clone();
     assert_eq!(get(sum), HostData::F32(vec![11., 22.]));
     assert_eq!(get(prod), HostData::F32(vec![11., 44.]));
-    assert_eq!(w.resource::<Stats>().dispatched, 2);
+    assert_eq!(w.resource::<FlushState>().stats.dispatched, 2);
     drop(held);
 }
 
@@ -61,7 +59,7 @@ fn computing_a_value_moves_no_row() {
     let s = Shape::new(&[2]);
     let op = Storage::Pending(Pending { kind: OpKind::Unary(gradtape::ops::unary::UnaryOp::Neg), inputs: [a].into_iter().collect() });
     let out = w.spawn((components::Shape(s), components::DType(DType::F32), op)).id();
-    w.resource_mut::<PendingQueue>().0.push(out);
+    w.resource_mut::<FlushState>().pending.push(out);
     let before = w.entity(out).location();
     w.run_system_once(dispatch_pending).expect("the system runs");
     let after = w.entity(out).location();
@@ -74,8 +72,7 @@ fn the_flush_schedule_runs_on_a_bare_world() {
     // A queued record, materialised, planned, dispatched on the CPU and
     // cleaned up by one run of the engine's flush schedule.
     let (mut w, drops) = world();
-    let queue = Arc::new(gradtape::queue::OpQueue::default());
-    w.insert_resource(gradtape::systems::Queue(queue.clone()));
+    let queue = w.resource::<FlushState>().queue.clone();
     let a = leaf(&mut w, &drops, vec![3., 4.]);
     let e = w.entity_allocator().alloc();
     let out = Node { tok: Token::new(e, 0, drops.clone()), shape: Shape::new(&[2]), dtype: DType::F32 };

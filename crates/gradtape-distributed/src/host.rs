@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use gradtape_core::half::{self, slice::HalfFloatSliceExt};
 use gradtape_core::{with_data, DType, Element, Error, HostData, Result};
-use gradtape_engine::pool::BufferPool;
+use gradtape_engine::backend::FlushState;
 use gradtape_engine::{Engine, Tensor};
 use mpi::collective::SystemOperation;
 use mpi::datatype::{Equivalence, PartitionMut};
@@ -186,7 +186,8 @@ pub(crate) fn fusion_groups(members: &[(usize, usize)], threshold: usize) -> Vec
 /// 64 MiB every call. Contents unspecified.
 pub(crate) fn take_buffers(engine: &Engine, specs: &[(DType, usize)]) -> Vec<HostData> {
     engine.with_world(|w| {
-        let mut pool = w.get_resource_mut::<BufferPool>();
+        let mut state = w.get_resource_mut::<FlushState>();
+        let mut pool = state.as_deref_mut().map(|s| &mut s.pool);
         specs
             .iter()
             .map(|&(dtype, n)| match pool.as_deref_mut() {
@@ -207,8 +208,8 @@ pub(crate) fn give_buffers(engine: &Engine, bufs: Vec<HostData>) {
         return;
     }
     engine.with_world(|w| {
-        if let Some(mut pool) = w.get_resource_mut::<BufferPool>() {
-            bufs.into_iter().for_each(|b| pool.give(b));
+        if let Some(mut state) = w.get_resource_mut::<FlushState>() {
+            bufs.into_iter().for_each(|b| state.pool.give(b));
         }
     });
 }

@@ -43,6 +43,10 @@ pub enum Storage {
     /// Could not be made (the device ran out of memory for it); reading it,
     /// or anything computed from it, is this error.
     Failed(gradtape_core::Error),
+    /// No tensor: a retired row kept for reuse (see [`crate::rows`]), or one
+    /// whose id a new op call has taken and the next flush will fill. A
+    /// query over `Storage` skips these.
+    Free,
 }
 
 impl Storage {
@@ -164,12 +168,9 @@ pub struct TapeEntry {
 #[derive(Resource, Default, Clone, Debug)]
 pub struct DeviceFault(pub Option<gradtape_core::Error>);
 
-/// Ops queued for the next flush, in program order.
-#[derive(Resource, Default)]
-pub struct PendingQueue(pub Vec<Entity>);
-
-/// Counters a user or a test can read: flushes, dispatched ops.
-#[derive(Resource, Default, Clone, Copy, Debug)]
+/// Counters a user or a test can read: flushes, dispatched ops (kept in
+/// [`crate::backend::FlushState`], read through `Engine::stats`).
+#[derive(Default, Clone, Copy, Debug)]
 pub struct Stats {
     /// Flushes run.
     pub flushes: u64,

@@ -9,10 +9,12 @@ use bevy_ecs::prelude::*;
 use gradtape_core::Result;
 
 pub use crate::backend::Device;
-use crate::components::{PendingQueue, Stats};
+use crate::backend::FlushState;
+use crate::components::Stats;
 use crate::node::DropQueue;
 use crate::numpy::PromotionMode;
 use crate::queue::{OpQueue, Record};
+use crate::rows::FreeRows;
 use crate::systems;
 
 pub(crate) struct EngineInner {
@@ -25,6 +27,8 @@ pub(crate) struct EngineInner {
     pub alloc: RemoteAllocator,
     /// Records of op calls since the last flush, kept outside the World's lock.
     pub queue: Arc<OpQueue>,
+    /// Retired rows whose ids op calls take before fresh ones.
+    pub rows: Arc<FreeRows>,
     /// The flush schedule (see [`systems::flush_schedule`]); locked after the world.
     pub flush: Mutex<Schedule>,
     /// Materialize and Cleanup alone (see [`systems::collect_schedule`]); locked after the world.
@@ -59,16 +63,9 @@ impl Engine {
     pub fn new(device: Device) -> Result<Engine> {
         let mut world = World::new();
         let device_name = crate::vulkan::install(&mut world, device)?;
-        world.init_resource::<PendingQueue>();
-        world.init_resource::<Stats>();
-        world.init_resource::<crate::pool::BufferPool>();
         world.init_resource::<crate::components::DeviceFault>();
-        let drops = Arc::new(DropQueue::default());
-        world.insert_resource(systems::Drops(drops.clone()));
-        world.init_resource::<systems::Doomed>();
-        world.init_resource::<crate::backend::Planned>();
-        let queue = Arc::new(OpQueue::default());
-        world.insert_resource(systems::Queue(queue.clone()));
+        let (queue, drops, rows) = (Arc::new(OpQueue::default()), Arc::new(DropQueue::default()), Arc::new(FreeRows::default()));
+        world.insert_resource(FlushState::new(queue.clone(), drops.clone(), Some(rows.clone())));
         crate::walk::install(&mut world);
         let mut flush = systems::flush_schedule();
         // Built now, not at the first flush: building adds resources (entities
@@ -85,6 +82,7 @@ impl Engine {
             device_name,
             alloc,
             queue,
+            rows,
             flush: Mutex::new(flush),
             collect: Mutex::new(collect),
         })))
@@ -149,7 +147,7 @@ impl Engine {
 
     pub(crate) fn flush_locked(&self, w: &mut World) {
         // Nothing queued, pending or dropped: the schedule would do nothing.
-        if self.0.queue.is_empty() && self.0.drops.is_empty() && w.resource::<PendingQueue>().0.is_empty() {
+        if self.0.queue.is_empty() && self.0.drops.is_empty() && w.resource::<FlushState>().pending.is_empty() {
             return;
         }
         self.0.flush.lock().unwrap_or_else(|e| e.into_inner()).run(w);
@@ -158,13 +156,15 @@ impl Engine {
     /// Turns the queued records into entities (nothing is computed).
     pub(crate) fn materialize_locked(&self, w: &mut World) {
         let mut records = self.0.queue.take();
-        systems::materialize(w, &mut records);
+        let mut rows = w.query::<systems::TensorRow>();
+        systems::materialize(w, &mut rows, &mut records);
         self.0.queue.recycle(records);
     }
 
-    /// A fresh entity id for a record about to be queued.
+    /// An entity id for a record about to be queued: a retired row's, so
+    /// that materialize rewrites it in place, or else a fresh one.
     pub(crate) fn alloc(&self) -> Entity {
-        self.0.alloc.alloc()
+        self.0.rows.take().unwrap_or_else(|| self.0.alloc.alloc())
     }
 
     /// Appends `first` and then `rest` to the op queue; the World is not touched.
@@ -182,16 +182,17 @@ impl Engine {
         self.0.collect.lock().unwrap_or_else(|e| e.into_inner()).run(w);
     }
 
-    /// How many entities the world holds (tensors, variables, tapes, entries).
+    /// How many entities the world holds (tensors, variables, tapes,
+    /// entries), not counting rows retired for reuse.
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
         self.collect_locked(&mut w);
-        w.entities().count_spawned() as usize
+        w.entities().count_spawned() as usize - self.0.rows.len()
     }
 
     /// Flush and dispatch counters.
     pub fn stats(&self) -> Stats {
-        *self.lock().resource::<Stats>()
+        self.lock().resource::<FlushState>().stats
     }
 
     /// Gives `f` the engine's world, flushed, for inspection.

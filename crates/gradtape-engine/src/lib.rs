@@ -45,6 +45,7 @@ mod reduce_api;
 pub mod slicing;
 pub mod tape_options;
 pub mod queue;
+pub mod rows;
 mod strided;
 pub mod swap_queue;
 pub mod systems;

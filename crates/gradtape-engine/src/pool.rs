@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use bevy_ecs::prelude::*;
 use gradtape_core::{DType, Element, HostData};
 
 /// Buffers smaller than this are cheap to allocate and not worth pooling.
@@ -18,7 +17,7 @@ const MAX_POOLED_BYTES: usize = 1 << 30;
 const MAX_PER_SIZE: usize = 64;
 
 /// Free host buffers by (dtype, length).
-#[derive(Resource, Default)]
+#[derive(Default)]
 pub struct BufferPool {
     free: HashMap<(DType, usize), Vec<HostData>>,
     bytes: usize,

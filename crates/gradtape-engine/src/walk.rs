@@ -29,7 +29,8 @@ use crate::components::{Tape, TapeEntry};
 use crate::op::{self, OpKind};
 use crate::ops::binary::{binary, BinaryOp};
 use crate::ops::ext::ExtOp;
-use crate::systems::{materialize_system, Queue};
+use crate::backend::FlushState;
+use crate::systems::materialize_system;
 use crate::{Engine, Tensor};
 
 /// The walk the backward schedule's next run advances; empty between runs.
@@ -242,7 +243,7 @@ pub fn backward_schedule() -> Schedule {
     let mut s = Schedule::new(Backward);
     // On the calling thread: a rule's ops are offered to that thread's tapes.
     s.set_executor(SingleThreadedExecutor::new());
-    s.add_systems((materialize_system.run_if(resource_exists::<Queue>), backward_system).chain());
+    s.add_systems((materialize_system.run_if(resource_exists::<FlushState>), backward_system).chain());
     s
 }
 

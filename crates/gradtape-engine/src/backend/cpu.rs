@@ -9,8 +9,8 @@ use gradtape_core::Shape;
 use smallvec::SmallVec;
 
 use super::fuse::{self, FusePlan, Slot};
-use super::{Backend, Cx, Op, Planned, Values};
-use crate::components::{Stats, Storage};
+use super::{Backend, Cx, FlushState, Op, Values};
+use crate::components::Storage;
 use crate::op;
 use crate::pool::BufferPool;
 
@@ -51,15 +51,16 @@ impl Backend for CpuBackend {
 }
 
 /// The CPU's `Dispatch` system: it runs every planned op left. The emptied
-/// buffer stays in [`Planned`], so a steady loop reuses it.
-pub fn cpu_dispatch_system(mut planned: ResMut<Planned>, mut values: Query<&mut Storage>, mut pool: ResMut<BufferPool>, mut stats: ResMut<Stats>) {
-    if planned.0.is_empty() {
+/// buffer stays in [`FlushState::planned`], so a steady loop reuses it.
+pub fn cpu_dispatch_system(mut state: ResMut<FlushState>, mut values: Query<&mut Storage>) {
+    if state.planned.is_empty() {
         return;
     }
-    let mut cx = Cx { values: &mut values, pool: &mut pool, stats: &mut stats };
+    let st = &mut *state;
+    let mut cx = Cx { values: &mut values, pool: &mut st.pool, stats: &mut st.stats };
     // The host cannot fail as a device does; a kernel's own errors were
     // found when its op was queued.
-    let _ = CpuBackend.dispatch(&mut planned.0, &mut cx);
+    let _ = CpuBackend.dispatch(&mut st.planned, &mut cx);
 }
 
 /// Runs `op` on the host, its inputs' values being in host `Storage`.

@@ -1,5 +1,5 @@
 //! The backend interface. A flush's `Plan` system takes the pending ops out
-//! of their entities, in program order, into [`Planned`]; then each
+//! of their entities, in program order, into [`FlushState::planned`]; then each
 //! backend's dispatch system runs what it takes from there, in the
 //! `Dispatch` set: a device backend first (when the world has one), and the
 //! CPU last, on whatever is left. One flush path for every backend.
@@ -18,8 +18,12 @@ use bevy_ecs::prelude::*;
 use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::SmallVec;
 
+use std::sync::Arc;
+
 use crate::components::{Stats, Storage};
-use crate::node::Node;
+use crate::node::{DropQueue, Node};
+use crate::queue::OpQueue;
+use crate::rows::FreeRows;
 use crate::op::OpKind;
 use crate::pool::BufferPool;
 
@@ -37,9 +41,42 @@ pub struct Op {
     pub dtype: DType,
 }
 
-/// This flush's ops in program order, not yet taken by a backend.
+/// The working state of a flush, one resource for every system of the
+/// schedule: each resource look-up costs a bevy 0.20 system about 85
+/// instructions (resources are entities), and a tiny op's flush took
+/// seventeen of them when these were six resources.
 #[derive(Resource, Default)]
-pub struct Planned(pub Vec<Op>);
+pub struct FlushState {
+    /// The engine's op queue, which `Materialize` empties.
+    pub queue: Arc<OpQueue>,
+    /// Entities whose last handle is gone, which `Cleanup` empties.
+    pub drops: Arc<DropQueue>,
+    /// Where `Cleanup` keeps retired rows (see [`crate::rows`]); a bare
+    /// World without them despawns every dropped row.
+    pub rows: Option<Arc<FreeRows>>,
+    /// Pending ops in program order, for `Plan`.
+    pub pending: Vec<Entity>,
+    /// This flush's ops in program order, not yet taken by a backend.
+    pub planned: Vec<Op>,
+    /// Entities `Cleanup` despawns: dropped tensors and tapes, and dead tapes' entries.
+    pub doomed: Vec<Entity>,
+    /// Dropped before they were spawned (a handle dropped on another thread
+    /// right after its record was queued there, while this flush had already
+    /// taken the queue): spawned by the next flush, released by the one after.
+    pub unborn: Vec<Entity>,
+    /// Host buffers for the outputs.
+    pub pool: BufferPool,
+    /// Counters a user or test reads through `Engine::stats`.
+    pub stats: Stats,
+}
+
+impl FlushState {
+    /// The state of an engine whose op calls append to `queue` and whose
+    /// handles drop into `drops`.
+    pub fn new(queue: Arc<OpQueue>, drops: Arc<DropQueue>, rows: Option<Arc<FreeRows>>) -> FlushState {
+        FlushState { queue, drops, rows, ..Default::default() }
+    }
+}
 
 /// Where a backend finds its inputs' values and leaves its outputs'.
 pub trait Values {

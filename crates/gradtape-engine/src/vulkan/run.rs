@@ -13,9 +13,8 @@ use smallvec::SmallVec;
 use super::lower;
 use super::plan::{plan, Op, Plan, Where};
 use crate::backend::cpu::run_on_host;
-use crate::backend::{failed_input, Backend, Cx, Planned, Values};
-use crate::pool::BufferPool;
-use crate::components::{DeviceFault, Stats, Storage};
+use crate::backend::{failed_input, Backend, Cx, FlushState, Values};
+use crate::components::{DeviceFault, Storage};
 use crate::node::Node;
 use crate::op::OpKind;
 
@@ -91,22 +90,20 @@ impl Flush {
 /// every planned op (those the device lacks run on the host in program
 /// order, inside its batch). A failed device is retired by a command, so
 /// the CPU's dispatch system, next in the set, runs later flushes alone.
-#[allow(clippy::too_many_arguments)]
 pub fn vulkan_dispatch_system(
     be: Option<ResMut<VulkanBackend>>,
-    mut planned: ResMut<Planned>,
+    mut state: ResMut<FlushState>,
     mut values: Query<&mut Storage>,
-    mut pool: ResMut<BufferPool>,
-    mut stats: ResMut<Stats>,
     mut fault: ResMut<DeviceFault>,
     mut commands: Commands,
 ) {
     let Some(mut be) = be else { return };
-    if planned.0.is_empty() {
+    if state.planned.is_empty() {
         return;
     }
-    let mut cx = Cx { values: &mut values, pool: &mut pool, stats: &mut stats };
-    if let Err(e) = be.dispatch(&mut planned.0, &mut cx) {
+    let st = &mut *state;
+    let mut cx = Cx { values: &mut values, pool: &mut st.pool, stats: &mut st.stats };
+    if let Err(e) = be.dispatch(&mut st.planned, &mut cx) {
         record_fault(&mut fault, "running a batch", e);
         commands.remove_resource::<VulkanBackend>();
     }
@@ -314,7 +311,7 @@ fn download(dev: &VulkanDevice, values: &mut impl Values, e: Entity) -> Result<b
 pub fn ensure_host(world: &mut World, e: Entity) {
     let Some(dev) = world.get_resource::<VulkanBackend>().map(|b| b.device.clone()) else { return };
     match download(&dev, world, e) {
-        Ok(true) => world.resource_mut::<Stats>().submits += 1,
+        Ok(true) => world.resource_mut::<FlushState>().stats.submits += 1,
         Ok(false) => {}
         Err(err) => {
             record_fault(&mut world.resource_mut::<DeviceFault>(), "reading a result back", err);
