@@ -6,8 +6,18 @@ use std::fmt;
 use crate::{Error, Result};
 
 /// A tensor's dimensions, row-major.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(PartialEq, Eq, Hash, Default)]
 pub struct Shape(pub SmallVec<[usize; 4]>);
+
+impl Clone for Shape {
+    /// A copy of the dimensions. `SmallVec`'s derived `Clone` goes through
+    /// the generic `extend`, about 100 instructions for a short shape; every
+    /// op call clones a few (its inputs' nodes, its output's), so this one
+    /// copies the slice (`from_slice` is a `memcpy` for `Copy` items).
+    fn clone(&self) -> Shape {
+        Shape(SmallVec::from_slice(&self.0))
+    }
+}
 
 impl Shape {
     /// A shape with these dimensions.
@@ -142,6 +152,9 @@ impl From<Vec<usize>> for Shape {
 /// NumPy's broadcasting rule: align trailing dimensions; each pair must be
 /// equal or contain a 1. `None` when the shapes are incompatible.
 pub fn broadcast_shapes(a: &Shape, b: &Shape) -> Option<Shape> {
+    if a == b {
+        return Some(a.clone());
+    }
     let r = a.rank().max(b.rank());
     let mut out = SmallVec::from_elem(0usize, r);
     for i in 0..r {

@@ -7,9 +7,12 @@
 //! instructions of the 9,400 a tiny op and its flush cost, callgrind) and no
 //! table row moves.
 //!
-//! Only rows of the plain archetype (`Shape`, `DType`, `Storage`) are kept:
-//! a variable's, or one on a tape (`Watched`), is despawned, so that no id
-//! a tape's marks or an optimizer's slots remember is ever reused.
+//! A tensor that was on tapes (`Watched`) is taken off their marks first,
+//! so that no tape takes the next tensor at that id for it. A variable's
+//! row is despawned, so that no id an optimizer's slots remember is reused.
+//! An id is therefore reused, with the same generation, only after every
+//! handle to its tensor is gone: anything that keeps an `Entity` past its
+//! tensor's life must keep a handle instead.
 
 use std::sync::{Arc, Mutex};
 

@@ -182,61 +182,79 @@ pub fn collect_schedule() -> Schedule {
 #[derive(SystemParam)]
 pub struct Release<'w, 's> {
     state: ResMut<'w, FlushState>,
-    rows: Query<'w, 's, (Option<&'static mut Tape>, Option<&'static mut Storage>, Has<Watched>, Has<VariableTag>)>,
-    watched: Query<'w, 's, &'static mut Watched>,
+    rows: Query<'w, 's, Row>,
 }
+
+/// What cleanup reads of a dropped handle's entity.
+type Row = (Option<&'static mut Tape>, Option<&'static mut Storage>, Option<&'static mut Watched>, Has<VariableTag>);
 
 impl Release<'_, '_> {
     /// Takes the dropped handles: a dead tape's entries are doomed with it
     /// and its marks come off its tensors; a buffer only the entity held
-    /// goes back to the pool; a plain tensor's row is retired for reuse,
-    /// anything else doomed. Returns whether any handle was taken.
+    /// goes back to the pool; a tensor's row is taken off the tapes it was
+    /// on and retired for reuse; anything else doomed. Returns whether any
+    /// handle was taken.
     fn run(&mut self) -> bool {
-        let st = &mut *self.state;
-        let mut batch = st.drops.take();
+        let mut batch = self.state.drops.take();
         let found = !batch.is_empty();
         for e in batch.drain(..) {
-            let Ok((tape, storage, on_tape, variable)) = self.rows.get_mut(e) else {
-                st.unborn.push(e);
-                continue;
-            };
-            // A retired row whose id a new op call took: its record is not
-            // materialized yet, so it is released once it is.
-            if matches!(storage.as_deref(), Some(Storage::Free)) {
-                st.unborn.push(e);
-                continue;
-            }
-            if let Some(mut tape) = tape {
-                st.doomed.append(&mut tape.entries);
-                tape.variables.clear();
-                unmark(&mut self.watched, &tape.marks, e);
-                st.doomed.push(e);
-                continue;
-            }
-            let Some(mut s) = storage else {
-                st.doomed.push(e);
-                continue;
-            };
-            // Swapped out in place: taking the component would move the row.
-            if matches!(&*s, Storage::Host(h) if BufferPool::worth_pooling(h)) {
-                if let Storage::Host(data) = std::mem::replace(&mut *s, Storage::Empty) {
-                    if let Ok(data) = Arc::try_unwrap(data) {
-                        st.pool.give(data);
-                    }
+            self.release(e);
+        }
+        self.state.drops.recycle(batch);
+        found
+    }
+
+    fn release(&mut self, e: Entity) {
+        let st = &mut *self.state;
+        let Ok((tape, storage, watched, variable)) = self.rows.get_mut(e) else {
+            st.unborn.push(e);
+            return;
+        };
+        // A retired row whose id a new op call took: its record is not
+        // materialized yet, so it is released once it is.
+        if matches!(storage.as_deref(), Some(Storage::Free)) {
+            st.unborn.push(e);
+            return;
+        }
+        if let Some(mut tape) = tape {
+            st.doomed.append(&mut tape.entries);
+            tape.variables.clear();
+            st.doomed.push(e);
+            let marks = tape.marks.clone();
+            unmark(&mut self.rows, &marks, e);
+            return;
+        }
+        let Some(mut s) = storage else {
+            st.doomed.push(e);
+            return;
+        };
+        // Swapped out in place: taking the component would move the row.
+        if matches!(&*s, Storage::Host(h) if BufferPool::worth_pooling(h)) {
+            if let Storage::Host(data) = std::mem::replace(&mut *s, Storage::Empty) {
+                if let Ok(data) = Arc::try_unwrap(data) {
+                    st.pool.give(data);
                 }
             }
-            // A plain tensor's row is kept for the next op call (see
-            // `crate::rows`); a pending one (a collect without dispatch) is
-            // still listed in `pending`, so it is despawned.
-            let plain = !on_tape && !variable && !matches!(&*s, Storage::Pending(_));
-            if plain && st.rows.as_ref().is_some_and(|r| r.give(e)) {
-                *s = Storage::Free;
-            } else {
-                st.doomed.push(e);
+        }
+        // A variable's row is despawned, so that no id an optimizer's slots
+        // remember is reused; a pending one (a collect without dispatch) is
+        // still listed in `pending`.
+        let Some(free) = st.rows.clone().filter(|_| !variable && !matches!(&*s, Storage::Pending(_))) else {
+            st.doomed.push(e);
+            return;
+        };
+        *s = Storage::Free;
+        let tapes = watched.map(|mut w| std::mem::take(&mut w.0)).unwrap_or_default();
+        // Off its tapes' marks before its id can be taken again, so that a
+        // tape does not take the next tensor at this id for this one.
+        for t in tapes {
+            if let Ok((Some(tape), ..)) = self.rows.get(t) {
+                tape.marks.lock().remove(&e);
             }
         }
-        st.drops.recycle(batch);
-        found
+        if !free.give(e) {
+            self.state.doomed.push(e);
+        }
     }
 }
 
@@ -295,9 +313,9 @@ trait WatchedRows {
     fn watched_mut(&mut self, e: Entity) -> Option<Mut<'_, Watched>>;
 }
 
-impl WatchedRows for Query<'_, '_, &mut Watched> {
+impl WatchedRows for Query<'_, '_, Row> {
     fn watched_mut(&mut self, e: Entity) -> Option<Mut<'_, Watched>> {
-        self.get_mut(e).ok()
+        self.get_mut(e).ok().and_then(|(_, _, w, _)| w)
     }
 }
 

@@ -138,6 +138,13 @@ pub fn apply<'a, 'b>(op: BinaryOp, lhs: Operand<'a>, rhs: Operand<'b>) -> Result
     if matches!(mode, PromotionMode::All | PromotionMode::Safe) {
         return apply_flexible(op, lhs, rhs, mode);
     }
+    // The common case, two tensors of one dtype: no literal to make and
+    // nothing to cast, so no handle is cloned (integer `/` is cast below).
+    if let (Operand::Tensor(a), Operand::Tensor(b)) = (&lhs, &rhs) {
+        if a.dtype() == b.dtype() && (op != BinaryOp::Div || a.dtype().is_float()) {
+            return binary(op, a, b);
+        }
+    }
     let (a, b) = match (&lhs, &rhs) {
         (Operand::Tensor(a), Operand::Tensor(b)) => (a.clone().into_owned(), b.clone().into_owned()),
         (Operand::Tensor(a), lit) => {
