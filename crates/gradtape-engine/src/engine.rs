@@ -155,10 +155,15 @@ impl Engine {
 
     /// Turns the queued records into entities (nothing is computed).
     pub(crate) fn materialize_locked(&self, w: &mut World) {
-        let mut records = self.0.queue.take();
+        let (mut records, mut pending) = {
+            let mut st = w.resource_mut::<FlushState>();
+            (std::mem::take(&mut st.spare_records), std::mem::take(&mut st.pending))
+        };
+        self.0.queue.take_into(&mut records);
         let mut rows = w.query::<systems::TensorRow>();
-        systems::materialize(w, &mut rows, &mut records);
-        self.0.queue.recycle(records);
+        systems::materialize(w, &mut rows, &mut records, &mut pending);
+        let mut st = w.resource_mut::<FlushState>();
+        (st.spare_records, st.pending) = (records, pending);
     }
 
     /// An entity id for a record about to be queued: a retired row's, so

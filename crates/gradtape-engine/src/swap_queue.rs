@@ -4,13 +4,14 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-/// The items appended since the last [`SwapQueue::take`], and the emptied
-/// buffer of the take before, for reuse.
-pub struct SwapQueue<T>(Mutex<Vec<T>>, Mutex<Vec<T>>);
+/// The items appended since the last [`SwapQueue::take_into`]. The
+/// emptied buffer a take swaps in is the caller's (the flush keeps it in
+/// `FlushState`), so a take is one lock.
+pub struct SwapQueue<T>(Mutex<Vec<T>>);
 
 impl<T> Default for SwapQueue<T> {
     fn default() -> Self {
-        SwapQueue(Mutex::new(Vec::new()), Mutex::new(Vec::new()))
+        SwapQueue(Mutex::new(Vec::new()))
     }
 }
 
@@ -21,16 +22,11 @@ impl<T> SwapQueue<T> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes every item, leaving the queue empty (with the spare buffer's capacity).
-    pub fn take(&self) -> Vec<T> {
-        let spare = std::mem::take(&mut *self.1.lock().unwrap_or_else(|e| e.into_inner()));
-        std::mem::replace(&mut *self.lock(), spare)
-    }
-
-    /// Gives back a buffer [`SwapQueue::take`] returned, emptied here, for reuse.
-    pub fn recycle(&self, mut v: Vec<T>) {
-        v.clear();
-        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = v;
+    /// Moves every item into `into`, which must be empty, leaving the queue
+    /// with `into`'s old buffer (and its capacity) to append to.
+    pub fn take_into(&self, into: &mut Vec<T>) {
+        debug_assert!(into.is_empty(), "internal: a take's buffer is empty");
+        std::mem::swap(&mut *self.lock(), into);
     }
 
     /// Whether nothing is queued.

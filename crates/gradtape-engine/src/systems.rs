@@ -29,13 +29,8 @@ use crate::queue::Record;
 /// Turns queued records into entities, each placed once with all its
 /// components (no later insert moves its row): ops pending, host values
 /// computed, tape entries on their tapes.
-/// `rows` finds retired rows to rewrite.
-pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>) {
-    if records.is_empty() {
-        return;
-    }
-    // Appended in place: the state's buffer is kept across flushes.
-    let mut pending = std::mem::take(&mut world.resource_mut::<FlushState>().pending);
+/// `rows` finds retired rows to rewrite; ops go on `pending`, in order.
+pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) {
     for r in records.drain(..) {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
@@ -55,12 +50,6 @@ pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records:
                 world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
             }
         }
-    }
-    let mut st = world.resource_mut::<FlushState>();
-    if st.pending.is_empty() {
-        st.pending = pending;
-    } else {
-        st.pending.extend(pending);
     }
 }
 
@@ -99,10 +88,20 @@ pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRo
         world.init_resource::<FlushState>();
         world.init_resource::<crate::components::DeviceFault>();
     }
-    let queue = world.resource::<FlushState>().queue.clone();
-    let mut records = queue.take();
-    materialize(world, &mut rows, &mut records);
-    queue.recycle(records);
+    // One look-up each way: the buffers move out of the state and back.
+    let (mut records, mut pending) = {
+        let mut st = world.resource_mut::<FlushState>();
+        let mut records = std::mem::take(&mut st.spare_records);
+        st.queue.take_into(&mut records);
+        if records.is_empty() {
+            st.spare_records = records;
+            return;
+        }
+        (records, std::mem::take(&mut st.pending))
+    };
+    materialize(world, &mut rows, &mut records, &mut pending);
+    let mut st = world.resource_mut::<FlushState>();
+    (st.spare_records, st.pending) = (records, pending);
 }
 
 /// The `Plan` system: a query over the pending ops in program order
@@ -195,12 +194,13 @@ impl Release<'_, '_> {
     /// on and retired for reuse; anything else doomed. Returns whether any
     /// handle was taken.
     fn run(&mut self) -> bool {
-        let mut batch = self.state.drops.take();
+        let mut batch = std::mem::take(&mut self.state.spare_drops);
+        self.state.drops.take_into(&mut batch);
         let found = !batch.is_empty();
         for e in batch.drain(..) {
             self.release(e);
         }
-        self.state.drops.recycle(batch);
+        self.state.spare_drops = batch;
         found
     }
 

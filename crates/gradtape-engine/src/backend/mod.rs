@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::components::{Stats, Storage};
 use crate::node::{DropQueue, Node};
-use crate::queue::OpQueue;
+use crate::queue::{OpQueue, Record};
 use crate::rows::FreeRows;
 use crate::op::OpKind;
 use crate::pool::BufferPool;
@@ -64,6 +64,11 @@ pub struct FlushState {
     /// right after its record was queued there, while this flush had already
     /// taken the queue): spawned by the next flush, released by the one after.
     pub unborn: Vec<Entity>,
+    /// The emptied buffers of the last takes of `queue` and `drops`,
+    /// swapped in by the next ones, so that a steady loop reuses them.
+    pub spare_records: Vec<Record>,
+    /// See `spare_records`.
+    pub spare_drops: Vec<Entity>,
     /// Host buffers for the outputs.
     pub pool: BufferPool,
     /// Counters a user or test reads through `Engine::stats`.
