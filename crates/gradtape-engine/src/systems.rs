@@ -86,7 +86,6 @@ pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRo
     // A bare world (a test's) gets what the later systems need.
     if !world.contains_resource::<FlushState>() {
         world.init_resource::<FlushState>();
-        world.init_resource::<crate::components::DeviceFault>();
     }
     // One look-up each way: the buffers move out of the state and back.
     let (mut records, mut pending) = {

@@ -94,7 +94,7 @@ pub fn vulkan_dispatch_system(
     be: Option<ResMut<VulkanBackend>>,
     mut state: ResMut<FlushState>,
     mut values: Query<&mut Storage>,
-    mut fault: ResMut<DeviceFault>,
+    fault: Option<ResMut<DeviceFault>>,
     mut commands: Commands,
 ) {
     let Some(mut be) = be else { return };
@@ -104,7 +104,15 @@ pub fn vulkan_dispatch_system(
     let st = &mut *state;
     let mut cx = Cx { values: &mut values, pool: &mut st.pool, stats: &mut st.stats };
     if let Err(e) = be.dispatch(&mut st.planned, &mut cx) {
-        record_fault(&mut fault, "running a batch", e);
+        // A bare world (a test's) may have no fault resource yet.
+        match fault {
+            Some(mut f) => record_fault(&mut f, "running a batch", e),
+            None => {
+                let mut f = DeviceFault::default();
+                record_fault(&mut f, "running a batch", e);
+                commands.insert_resource(f);
+            }
+        }
         commands.remove_resource::<VulkanBackend>();
     }
 }
