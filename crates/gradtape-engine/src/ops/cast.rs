@@ -3,15 +3,10 @@
 use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
+use crate::op::CastOp;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, gather};
 use crate::{AsTensor, IntoOperand, Tensor};
-
-/// This file's ops, as queued (`OpKind::Cast`, `OpKind::Select`).
-pub(crate) enum CastOp {
-    Cast,
-    Select,
-}
 
 pub(crate) fn select_cpu(
     c: &HostData,

@@ -6,16 +6,11 @@ use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use crate::numpy::{promote, PromotionMode};
+use crate::op::MatMulOp;
 use crate::pool::BufferPool;
 use crate::ops::binary::when;
 use crate::strided::{broadcast_strides, for_each_offset};
 use crate::{AsTensor, Tensor};
-
-/// A matmul with its transposes, as queued (`OpKind::MatMul`).
-pub(crate) struct MatMulOp {
-    pub transpose_a: bool,
-    pub transpose_b: bool,
-}
 
 /// Below this many multiply-adds one thread is faster than waking the pool.
 const PARALLEL_FLOPS: usize = 1 << 18;

@@ -5,19 +5,10 @@
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
+use crate::op::Movement;
+pub use crate::op::SliceSpec;
 use crate::strided::{broadcast_strides, gather, scatter};
 use crate::{AsTensor, Tensor};
-
-/// A movement op with its static parameters, as queued (the `OpKind`
-/// variants of the same names).
-pub(crate) enum Movement {
-    Reshape,
-    Transpose(SmallVec<[usize; 4]>),
-    BroadcastTo,
-    Concat { axis: usize },
-    Slice(SliceSpec),
-    SliceGrad(SliceSpec),
-}
 
 /// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
 pub trait ShapeArg {
@@ -99,16 +90,6 @@ fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
         )));
     }
     Ok(Shape::from(out))
-}
-
-/// A strided window: for each input dim, the first index and the step; the
-/// output entity's shape says how many steps.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SliceSpec {
-    /// The first index along each axis.
-    pub begin: SmallVec<[usize; 4]>,
-    /// The stride along each axis (negative walks backwards).
-    pub step: SmallVec<[isize; 4]>,
 }
 
 impl SliceSpec {

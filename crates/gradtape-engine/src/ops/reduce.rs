@@ -5,6 +5,7 @@
 use gradtape_core::{DType, Error, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
+use crate::op::Reduction;
 use crate::par;
 use crate::strided::for_each_offset;
 use crate::Tensor;
@@ -12,13 +13,6 @@ use crate::Tensor;
 /// The family's enum is declared once, in the registry both the engine and
 /// the Vulkan device see.
 pub use gradtape_core::registry::ReduceOp;
-
-/// A reduction with its static parameters, as queued (`OpKind::Reduce`).
-pub(crate) struct Reduction {
-    pub op: ReduceOp,
-    pub axes: SmallVec<[usize; 4]>,
-    pub keepdims: bool,
-}
 
 /// Which axes to reduce: all of them (`axis=None`), or a list.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,16 +5,8 @@ use gradtape_core::{HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use super::ext::{op, ExtOp};
+pub use crate::op::ScanOp;
 use crate::Tensor;
-
-/// Which scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScanOp {
-    /// Running sums.
-    Sum,
-    /// Running products.
-    Prod,
-}
 
 pub(crate) fn cpu(s: ScanOp, x: &HostData, shape: &Shape, axis: usize, exclusive: bool, reverse: bool) -> HostData {
     let n = shape.dims()[axis];

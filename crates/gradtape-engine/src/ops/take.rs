@@ -11,18 +11,8 @@ use gradtape_core::{with_data, Element, HostData, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
 use super::ext::{op, ExtOp};
+pub use crate::op::Combine;
 use crate::Tensor;
-
-/// How `Put` combines duplicates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Combine {
-    /// Sum (`scatter_nd`, the gradient of `Take`).
-    Add,
-    /// Maximum (`tensor_scatter_nd_max`), into a tensor of lowest values.
-    Max,
-    /// Minimum (`tensor_scatter_nd_min`), into a tensor of highest values.
-    Min,
-}
 
 pub(crate) fn take_cpu(x: &HostData, offsets: &[usize]) -> HostData {
     with_data!(x, v => HostData::from_vec(offsets.iter().map(|&o| v[o]).collect::<Vec<_>>()))

@@ -26,10 +26,7 @@ use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, sc
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
 use crate::backend::Op;
-use crate::op::OpKind;
-use crate::ops::ext::ExtOp;
-use crate::ops::scan::ScanOp;
-use crate::ops::take::Combine;
+use crate::op::{Combine, ExtOp, OpKind, ScanOp};
 
 /// Where an op runs: the planner (`plan.rs`) starts from each op's
 /// placement here and groups the device ops into chains.
