@@ -26,6 +26,7 @@ pub mod creation2;
 pub mod einsum;
 pub mod engine;
 pub mod indexing;
+mod kernels;
 pub mod linalg;
 pub mod literal;
 pub mod math;

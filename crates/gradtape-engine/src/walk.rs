@@ -26,7 +26,8 @@ use gradtape_core::{Error, Result};
 use smallvec::SmallVec;
 
 use crate::components::{Tape, TapeEntry};
-use crate::op::{self, OpKind};
+use crate::op::OpKind;
+use crate::ops;
 use crate::ops::binary::{binary, BinaryOp};
 use crate::ops::ext::ExtOp;
 use crate::systems::{materialize_system, Queue};
@@ -122,7 +123,7 @@ impl Walk {
     /// run of the schedule goes on after it.
     pub fn run_outside(&mut self) -> bool {
         let Step::Outside(rule) = std::mem::replace(&mut self.step, Step::Ready) else { return false };
-        let r = op::gradient(&rule.kind, &rule.inputs, &rule.output, &rule.g, self.batch, &rule.needs);
+        let r = ops::gradient(&rule.kind, &rule.inputs, &rule.output, &rule.g, self.batch, &rule.needs);
         self.step = match r {
             Ok(dins) => Step::Returned(rule, dins),
             Err(e) => Step::Done(Err(e)),
@@ -211,7 +212,7 @@ impl Walk {
                 self.step = Step::Outside(OutsideRule { seq, entry: order[seq], kind: en.kind.clone(), inputs, output, g, needs });
                 return Ok(());
             }
-            let dins = op::gradient(&en.kind, &inputs, &output, &g, self.batch, &needs)?;
+            let dins = ops::gradient(&en.kind, &inputs, &output, &g, self.batch, &needs)?;
             self.take_input_grads(&inputs, dins)?;
         }
         self.cursor = Some(0);

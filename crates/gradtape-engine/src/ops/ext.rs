@@ -35,7 +35,7 @@ pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape,
     }
 }
 
-/// The gradient rule of an added primitive (see `op::gradient`).
+/// The gradient rule of an added primitive (see `ops::gradient`).
 pub(crate) fn grad(
     kind: &ExtOp,
     inputs: &[Tensor],

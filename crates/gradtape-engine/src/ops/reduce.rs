@@ -201,7 +201,7 @@ pub(crate) fn cpu(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Host
             |a: i64, b: i64| a.wrapping_add(b), |a: i64, b: i64| a.wrapping_mul(b),
             |a: i64, n: usize| if n == 0 { 0 } else { a / n as i64 })),
         HostData::Bool(_) => unreachable!("internal: bool reductions are rejected at queue time"),
-        _ => unreachable!("internal: narrow dtypes are widened before math kernels (op::run_widened)"),
+        _ => unreachable!("internal: narrow dtypes are widened before math kernels (kernels::run_widened)"),
     }
 }
 

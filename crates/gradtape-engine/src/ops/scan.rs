@@ -41,7 +41,7 @@ pub(crate) fn cpu(s: ScanOp, x: &HostData, shape: &Shape, axis: usize, exclusive
         HostData::I32(v) => go!(v, I32, 0i32, 1i32, i32::wrapping_add, i32::wrapping_mul),
         HostData::I64(v) => go!(v, I64, 0i64, 1i64, i64::wrapping_add, i64::wrapping_mul),
         HostData::Bool(_) => unreachable!("internal: bool scans were rejected at queue time"),
-        _ => unreachable!("internal: narrow dtypes are widened before math kernels (op::run_widened)"),
+        _ => unreachable!("internal: narrow dtypes are widened before math kernels (kernels::run_widened)"),
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn put_cpu(u: &HostData, offsets: &[usize], n: usize, how: Combine) -
             }
             HostData::Bool(o)
         }
-        _ => unreachable!("internal: narrow dtypes are widened before math kernels (op::run_widened)"),
+        _ => unreachable!("internal: narrow dtypes are widened before math kernels (kernels::run_widened)"),
     }
 }
 

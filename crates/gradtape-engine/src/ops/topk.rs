@@ -64,7 +64,7 @@ pub(crate) fn scatter_add_last_cpu(g: &HostData, idx: &HostData, n: usize, out: 
         HostData::I32(v) => go!(v, i32),
         HostData::I64(v) => go!(v, i64),
         HostData::Bool(_) => HostData::zeros(dtype, out.numel()),
-        _ => unreachable!("internal: narrow dtypes are widened before math kernels (op::run_widened)"),
+        _ => unreachable!("internal: narrow dtypes are widened before math kernels (kernels::run_widened)"),
     }
 }
 
