@@ -35,8 +35,7 @@ use super::{Op, Values};
 use crate::block::{Block, BlockMut};
 use crate::components::Storage;
 use crate::op::OpKind;
-use crate::kernels::unary;
-use crate::ops::binary;
+use crate::kernels::{binary, unary};
 use crate::pool::BufferPool;
 use crate::strided::broadcast_strides;
 

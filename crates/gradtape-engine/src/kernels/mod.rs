@@ -3,6 +3,7 @@
 //! `backend/fuse.rs`) calls them; the families' Tensor-facing files
 //! (`ops/<family>.rs`) queue the ops they compute.
 
+pub(crate) mod binary;
 pub(crate) mod unary;
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
 use crate::op::OpKind;
-use crate::ops::{binary, cast, ext, matmul, movement, reduce};
+use crate::ops::{cast, ext, matmul, movement, reduce};
 use crate::pool::BufferPool;
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.
