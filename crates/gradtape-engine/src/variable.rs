@@ -293,7 +293,7 @@ impl Variable {
             )));
         }
         let mut data = (*self.storage()).clone();
-        crate::ops::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
+        crate::kernels::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
         self.set(Arc::new(data));
         Ok(UnreadVariable(self))
     }

@@ -4,6 +4,7 @@
 //! (`ops/<family>.rs`) queue the ops they compute.
 
 pub(crate) mod binary;
+pub(crate) mod movement;
 pub(crate) mod unary;
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
 use crate::op::OpKind;
-use crate::ops::{cast, ext, matmul, movement, reduce};
+use crate::ops::{cast, ext, matmul, reduce};
 use crate::pool::BufferPool;
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.

@@ -161,7 +161,7 @@ fn sum_fast(op: ReduceOp, x: &HostData, s: &Shape, axes: &[usize]) -> Option<Hos
     let prefix = axes.iter().enumerate().all(|(i, &a)| a == i);
     let moved = (!suffix && !prefix).then(|| {
         let perm: SmallVec<[usize; 4]> = (0..r).filter(|a| !axes.contains(a)).chain(axes.iter().copied()).collect();
-        crate::ops::movement::transpose_cpu(x, s, &perm)
+        crate::kernels::movement::transpose_cpu(x, s, &perm)
     });
     let x = moved.as_ref().unwrap_or(x);
     macro_rules! go {
