@@ -5,6 +5,7 @@
 
 pub(crate) mod binary;
 pub(crate) mod movement;
+pub(crate) mod reduce;
 pub(crate) mod unary;
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
 use crate::op::OpKind;
-use crate::ops::{cast, ext, matmul, reduce};
+use crate::ops::{cast, ext, matmul};
 use crate::pool::BufferPool;
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.
