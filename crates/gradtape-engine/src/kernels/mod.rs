@@ -4,6 +4,7 @@
 //! (`ops/<family>.rs`) queue the ops they compute.
 
 pub(crate) mod binary;
+pub(crate) mod cast;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod reduce;
@@ -15,7 +16,7 @@ use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
 use crate::op::OpKind;
-use crate::ops::{cast, ext};
+use crate::ops::ext;
 use crate::pool::BufferPool;
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.
