@@ -237,7 +237,7 @@ pub enum ExtOp {
         how: Combine,
     },
     /// `tf.custom_gradient`: the last input's value, with the user's rule.
-    Custom(crate::autodiff::CustomGrad),
+    Custom(CustomGrad),
 }
 
 impl ExtOp {

@@ -5,9 +5,13 @@
 
 pub(crate) mod binary;
 pub(crate) mod cast;
+pub(crate) mod ext;
 pub(crate) mod matmul;
 pub(crate) mod movement;
 pub(crate) mod reduce;
+pub(crate) mod scan;
+pub(crate) mod take;
+pub(crate) mod topk;
 pub(crate) mod unary;
 
 use std::sync::Arc;
@@ -16,7 +20,6 @@ use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
 use crate::op::OpKind;
-use crate::ops::ext;
 use crate::pool::BufferPool;
 
 /// Runs one op on the host. Shapes and dtypes were checked when it was queued.

@@ -1,12 +1,10 @@
 //! The primitives added for the TF functions a user reaches for (issue 15),
 //! behind one `OpKind::Ext` hook: each family lives in its own file with its
-//! kernel and gradient rule. All but `TopKIndices` and `Custom` have Vulkan kernels;
+//! gradient rule, its kernel in `kernels/` under the same name. All but `TopKIndices` and `Custom` have Vulkan kernels;
 //! the planner runs the others on the CPU (see `vulkan/lower.rs`). The elementwise ones became
 //! `UnaryOp` / `BinaryOp` primitives of the registry.
 
-use std::sync::Arc;
-
-use gradtape_core::{DType, HostData, Result, Shape};
+use gradtape_core::{DType, Result, Shape};
 use smallvec::SmallVec;
 
 use super::scan;
@@ -18,21 +16,6 @@ use crate::Tensor;
 /// Queues an added primitive.
 pub(crate) fn op(kind: ExtOp, inputs: &[&Tensor], shape: Shape, dtype: DType) -> Result<Tensor> {
     Tensor::op(kind.into(), inputs, shape, dtype)
-}
-
-/// Runs one added primitive on the host.
-pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape, dtype: DType) -> HostData {
-    let d = |i: usize| -> &HostData { &inputs[i].0 };
-    let s = |i: usize| -> &Shape { inputs[i].1 };
-    match kind {
-        ExtOp::Scan { op, axis, exclusive, reverse } => scan::cpu(*op, d(0), s(0), *axis, *exclusive, *reverse),
-        ExtOp::TopKIndices { k } => topk::top_k_cpu(d(0), s(0), *k),
-        ExtOp::GatherLast => topk::gather_last_cpu(d(0), s(0), d(1), out),
-        ExtOp::ScatterAddLast { n } => topk::scatter_add_last_cpu(d(0), d(1), *n, out, dtype),
-        ExtOp::Take { offsets } => take::take_cpu(d(0), offsets),
-        ExtOp::Put { offsets, how } => take::put_cpu(d(0), offsets, out.numel(), *how),
-        ExtOp::Custom(_) => (*inputs[inputs.len() - 1].0).clone(),
-    }
 }
 
 /// The gradient rule of an added primitive (see `ops::gradient`).
