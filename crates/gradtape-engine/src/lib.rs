@@ -8,6 +8,22 @@
 //! materialises the queue into entities in one pass, the dispatch system
 //! runs the pending ops in program order, and the cleanup system despawns
 //! entities no handle refers to.
+//!
+//! The modules form layers, each importing only from its own layer and
+//! those below it, with no import circle below the top (`tests/layers.rs`
+//! checks it from the sources):
+//!
+//! 1. data: [`op`] (the op vocabulary: `OpKind` and each family's payload
+//!    types), [`components`], [`node`], [`queue`], [`pool`], [`block`], ...;
+//! 2. kernels (`kernels/`): each op family's host compute, on buffers;
+//! 3. backends: [`backend`] (the interface, the CPU backend and its
+//!    fusion) and [`vulkan`] (lowering to the device crate);
+//! 4. [`systems`]: the flush schedule;
+//! 5. [`engine`]: the World, its op queue and schedules;
+//! 6. what a user touches: [`Tensor`], [`GradientTape`], each family's
+//!    shape rules, gradient rule and methods ([`ops`]), [`math`], [`nn`],
+//!    [`Variable`], ... and the constructors of [`Engine`], which add this
+//!    layer's backward schedule to the engine's world.
 
 #![warn(missing_docs)]
 
