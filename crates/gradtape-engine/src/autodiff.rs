@@ -8,12 +8,12 @@
 //! `u`, and `jvp = d (t · g(u)) / du` — exact, for every op with a gradient.
 
 use std::cell::Cell;
-use std::fmt;
 use std::sync::Arc;
 
 use gradtape_core::{Error, Result, Shape};
 use smallvec::SmallVec;
 
+pub use crate::op::CustomGrad;
 use crate::ops::ext::{op, ExtOp};
 use crate::{stack, Differentiable, GradientTape, Tensor, Unconnected, Variable};
 
@@ -28,25 +28,6 @@ pub type GradFnVars =
 
 type Rule = Arc<dyn Fn(&Tensor) -> Result<Vec<Option<Tensor>>> + Send + Sync>;
 
-/// The recorded op's parameter: the user's rule (compared by identity).
-#[derive(Clone)]
-pub struct CustomGrad {
-    rule: Rule,
-    inputs: usize,
-}
-
-impl fmt::Debug for CustomGrad {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CustomGrad({} inputs)", self.inputs)
-    }
-}
-
-impl PartialEq for CustomGrad {
-    fn eq(&self, other: &CustomGrad) -> bool {
-        Arc::ptr_eq(&self.rule, &other.rule)
-    }
-}
-
 /// The rule applied to an upstream gradient with `batch` leading dims: a
 /// jacobian's rows are fed one at a time, as TF's loop fallback does.
 pub(crate) fn custom_grad(
@@ -56,16 +37,17 @@ pub(crate) fn custom_grad(
     batch: usize,
 ) -> Result<SmallVec<[Option<Tensor>; 2]>> {
     let n = c.inputs;
+    let rule = c.rule.downcast_ref::<Rule>().expect("internal: a custom gradient holds the rule finish() gave it");
     let mut out: SmallVec<[Option<Tensor>; 2]> = SmallVec::new();
     if batch == 0 {
-        let r = (c.rule)(g)?;
+        let r = rule(g)?;
         out.extend(r.into_iter().take(n));
     } else {
         let lead = g.dims()[..batch].to_vec();
         let rows = lead.iter().product::<usize>();
         let mut flat = vec![rows as i64];
         flat.extend(g.dims()[batch..].iter().map(|&d| d as i64));
-        let per: Vec<Vec<Option<Tensor>>> = g.reshape(flat.as_slice())?.unstack(0)?.iter().map(|r| (c.rule)(r)).collect::<Result<_>>()?;
+        let per: Vec<Vec<Option<Tensor>>> = g.reshape(flat.as_slice())?.unstack(0)?.iter().map(|r| rule(r)).collect::<Result<_>>()?;
         for i in 0..n {
             let parts: Option<Vec<Tensor>> = per.iter().map(|p| p.get(i).cloned().flatten()).collect();
             out.push(match parts {
@@ -99,7 +81,7 @@ fn finish(xs: &[Tensor], extra: &[Tensor], y: Tensor, rule: Rule) -> Result<Tens
     let mut inputs: Vec<&Tensor> = xs.iter().collect();
     inputs.extend(extra.iter());
     inputs.push(&y);
-    let c = CustomGrad { rule, inputs: xs.len() + extra.len() };
+    let c = CustomGrad { rule: Arc::new(rule), inputs: xs.len() + extra.len() };
     op(ExtOp::Custom(c), &inputs, y.shape().clone(), y.dtype())
 }
 

@@ -1,8 +1,8 @@
-//! The engine: one `bevy_ecs::World` behind a mutex, its schedules, and the
-//! process-wide default engine.
+//! The engine: one `bevy_ecs::World` behind a mutex and its schedules. Its
+//! constructors and the process-wide default engine are in `open.rs`.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bevy_ecs::entity::RemoteAllocator;
 use bevy_ecs::prelude::*;
@@ -12,7 +12,7 @@ pub use crate::backend::Device;
 use crate::backend::FlushState;
 use crate::components::Stats;
 use crate::node::DropQueue;
-use crate::numpy::PromotionMode;
+use crate::promotion::PromotionMode;
 use crate::queue::{OpQueue, Record};
 use crate::rows::FreeRows;
 use crate::systems;
@@ -42,31 +42,19 @@ pub(crate) struct EngineInner {
 pub struct Engine(pub(crate) Arc<EngineInner>);
 
 static NEXT_ENGINE: AtomicU64 = AtomicU64::new(1);
-static DEFAULT: OnceLock<Engine> = OnceLock::new();
 
 impl Engine {
-    /// A new engine on `device`. `Device::Vulkan` is an `Err` when there is
-    /// no Vulkan loader or device, or the build lacks the `vulkan` feature;
-    /// `Device::Auto` then takes the CPU, and takes it too when the only
-    /// Vulkan device is a CPU-type one (lavapipe).
-    ///
-    /// ```
-    /// # use gradtape_engine::*;
-    /// let engine = Engine::new(Device::Cpu)?;
-    /// let x = engine.constant([1.0, 2.0])?;
-    /// assert_eq!((&x * 2)?.to_vec::<f32>()?, vec![2.0, 4.0]);
-    /// // Handles of different engines do not mix.
-    /// let other = Engine::new(Device::Cpu)?.constant([1.0, 2.0])?;
-    /// assert!((&x + &other).is_err());
-    /// # Ok::<(), gradtape_core::Error>(())
-    /// ```
-    pub fn new(device: Device) -> Result<Engine> {
+    /// The engine's own layers on `device`: its world, op queue, flush and
+    /// collect schedules and backend. `install` adds the schedules of the
+    /// layer above (the backward pass): `Engine::new`, in `open.rs`, passes
+    /// `walk::install`, so this module needs nothing from the Tensor layer.
+    pub(crate) fn build(device: Device, install: impl FnOnce(&mut World)) -> Result<Engine> {
         let mut world = World::new();
         let device_name = crate::vulkan::install(&mut world, device)?;
         world.init_resource::<crate::components::DeviceFault>();
         let (queue, drops, rows) = (Arc::new(OpQueue::default()), Arc::new(DropQueue::default()), Arc::new(FreeRows::default()));
         world.insert_resource(FlushState::new(queue.clone(), drops.clone(), Some(rows.clone())));
-        crate::walk::install(&mut world);
+        install(&mut world);
         let mut flush = systems::flush_schedule();
         // Built now, not at the first flush: building adds resources (entities
         // in bevy 0.20), and the entity count must not change at a flush.
@@ -88,28 +76,6 @@ impl Engine {
         })))
     }
 
-    /// A CPU engine.
-    pub fn cpu() -> Engine {
-        Engine::new(Device::Cpu).expect("internal: the CPU engine always opens")
-    }
-
-    /// The process-wide engine behind `gradtape::constant(..)` and friends,
-    /// on the device `GRADTAPE_DEVICE` names (falling back to the CPU).
-    pub fn default_engine() -> &'static Engine {
-        // This accessor cannot fail, so a device that cannot be had is
-        // logged (a warning) before falling back; `Engine::new` reports it as an Err.
-        DEFAULT.get_or_init(|| {
-            let dev = Device::from_env().unwrap_or_else(|e| {
-                log::warn!("{e}; using auto");
-                Device::Auto
-            });
-            Engine::new(dev).unwrap_or_else(|e| {
-                log::warn!("{e}; the default engine uses the CPU");
-                Engine::cpu()
-            })
-        })
-    }
-
     /// A number unique to this engine in the process.
     pub fn id(&self) -> u64 {
         self.0.id
@@ -123,7 +89,7 @@ impl Engine {
     pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
         // The backward system holds the lock while built-in rules run: one
         // that locked again would hang, so debug builds (the tests) say so.
-        debug_assert!(!crate::walk::in_rules_of(self.0.id), "internal: a built-in gradient rule locked its engine");
+        debug_assert!(!crate::reentry::in_rules_of(self.0.id), "internal: a built-in gradient rule locked its engine");
         // A panic while holding the lock is an engine bug; the world is still
         // structurally valid, so later calls may go on.
         self.0.world.lock().unwrap_or_else(|e| e.into_inner())
@@ -216,9 +182,4 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Engine#{}({})", self.0.id, self.0.device_name)
     }
-}
-
-/// The default engine's device, in words.
-pub fn device_info() -> String {
-    Engine::default_engine().device_info().to_string()
 }

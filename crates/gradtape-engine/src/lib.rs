@@ -8,6 +8,22 @@
 //! materialises the queue into entities in one pass, the dispatch system
 //! runs the pending ops in program order, and the cleanup system despawns
 //! entities no handle refers to.
+//!
+//! The modules form layers, each importing only from its own layer and
+//! those below it, with no import circle below the top (`tests/layers.rs`
+//! checks it from the sources):
+//!
+//! 1. data: [`op`] (the op vocabulary: `OpKind` and each family's payload
+//!    types), [`components`], [`node`], [`queue`], [`pool`], [`block`], ...;
+//! 2. kernels (`kernels/`): each op family's host compute, on buffers;
+//! 3. backends: [`backend`] (the interface, the CPU backend and its
+//!    fusion) and [`vulkan`] (lowering to the device crate);
+//! 4. [`systems`]: the flush schedule;
+//! 5. [`engine`]: the World, its op queue and schedules;
+//! 6. what a user touches: [`Tensor`], [`GradientTape`], each family's
+//!    shape rules, gradient rule and methods ([`ops`]), [`math`], [`nn`],
+//!    [`Variable`], ... and the constructors of [`Engine`], which add this
+//!    layer's backward schedule to the engine's world.
 
 #![warn(missing_docs)]
 
@@ -26,6 +42,7 @@ pub mod creation2;
 pub mod einsum;
 pub mod engine;
 pub mod indexing;
+mod kernels;
 pub mod linalg;
 pub mod literal;
 pub mod math;
@@ -36,6 +53,7 @@ pub mod numdiff;
 pub mod numpy;
 mod lattice;
 pub mod op;
+mod open;
 pub mod optimizers;
 mod par;
 pub mod pool;
@@ -46,6 +64,8 @@ pub mod slicing;
 pub mod tape_options;
 pub mod queue;
 pub mod rows;
+mod reentry;
+mod promotion;
 mod strided;
 pub mod swap_queue;
 pub mod systems;
@@ -62,7 +82,8 @@ pub use as_tensor::AsTensor;
 pub use backward::{Differentiable, Unconnected};
 pub use creation2::{eye, identity, linspace, meshgrid, one_hot, range_from, stop_gradient, PadMode};
 pub use create::{constant, constant_shaped, constant_with, fill, from_slice, ones, range, zeros};
-pub use engine::{device_info, Device, Engine};
+pub use engine::{Device, Engine};
+pub use open::device_info;
 pub use literal::{IntoLiteral, Literal, Scalar};
 pub use math::NormOrd;
 pub use einsum::einsum;

@@ -8,21 +8,8 @@ use std::sync::atomic::Ordering;
 use gradtape_core::{DType, Error, Result};
 
 use crate::ops::movement::ShapeArg;
+pub use crate::promotion::PromotionMode;
 use crate::{Engine, Tensor};
-
-/// TF's dtype conversion modes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum PromotionMode {
-    /// NumPy behaviour off: mixed dtypes are an error.
-    Off = 0,
-    /// NumPy's `result_type` (int32 + float32 gives float64).
-    Legacy = 1,
-    /// The JAX-like lattice: no widening to float64.
-    All = 2,
-    /// The lattice, refusing the promotions it marks unsafe.
-    Safe = 3,
-}
 
 impl PromotionMode {
     fn from_u8(v: u8) -> PromotionMode {

@@ -1,28 +1,21 @@
 //! The primitive op vocabulary. Every op the user calls is one of these or
-//! composed from them; each family's shape rules, CPU kernel and gradient
-//! rule live in `ops/<family>.rs`, its enum (if it has one) in
-//! `gradtape_core::registry`.
+//! composed from them; each family's shape rules and gradient rule live in
+//! `ops/<family>.rs`, its CPU kernel in `kernels/<family>.rs`, its enum (if
+//! it has one) in `gradtape_core::registry`.
 //!
-//! This module sits above the families: it imports them to dispatch, and
-//! they never import it. A family queues an op as its own type
-//! (`UnaryOp`, `Movement::Transpose`, ...) converted by the `From` impls
-//! at the end of this file.
+//! This module is data, at the bottom of the engine: `OpKind` and each
+//! family's payload types (`SliceSpec`, `ExtOp`, ...), which the queue, the
+//! components, the kernels and the backends read. It imports no family;
+//! the families import it. A family queues an op as its own type
+//! (`UnaryOp`, `Movement::Transpose`, ...) converted by the `From` impls.
 
+use std::any::Any;
+use std::fmt;
 use std::sync::Arc;
 
-use gradtape_core::{DType, HostData, Shape};
 use smallvec::SmallVec;
 
-use crate::ops::cast::CastOp;
-use crate::ops::ext::{self, ExtOp};
-use crate::ops::matmul::MatMulOp;
-use crate::ops::movement::{Movement, SliceSpec};
-use crate::ops::reduce::Reduction;
-use crate::ops::{binary, cast, matmul, movement, reduce, unary};
 use gradtape_core::registry::{BinaryOp, ReduceOp, UnaryOp};
-use crate::pool::BufferPool;
-use crate::Tensor;
-use gradtape_core::Result;
 
 /// One primitive op with its static parameters (inputs are held separately).
 #[derive(Clone, Debug, PartialEq)]
@@ -111,104 +104,6 @@ impl OpKind {
     }
 }
 
-/// Runs one op on the host. Shapes and dtypes were checked when it was queued.
-pub(crate) fn run_cpu(
-    kind: &OpKind,
-    inputs: &[(Arc<HostData>, &Shape)],
-    out: &Shape,
-    dtype: DType,
-    pool: &mut BufferPool,
-) -> Arc<HostData> {
-    let d = |i: usize| -> &HostData { &inputs[i].0 };
-    let s = |i: usize| -> &Shape { inputs[i].1 };
-    // An empty output may still have huge dims (`[1 << 45, 0]`), which a
-    // kernel's per-batch or per-row bookkeeping would try to allocate for.
-    if out.dims().contains(&0) {
-        return Arc::new(HostData::zeros(dtype, 0));
-    }
-    if let Some(wide) = run_widened(kind, inputs, out, dtype, pool) {
-        return wide;
-    }
-    match kind {
-        OpKind::Reshape | OpKind::Identity => inputs[0].0.clone(),
-        OpKind::Unary(op) => Arc::new(unary::cpu(*op, d(0), pool)),
-        OpKind::Binary(op) => Arc::new(binary::cpu(*op, d(0), s(0), d(1), s(1), out, pool)),
-        OpKind::Reduce { op, axes, keepdims: _ } => Arc::new(reduce::cpu(*op, d(0), s(0), axes)),
-        OpKind::MatMul { transpose_a, transpose_b } => {
-            Arc::new(matmul::cpu(d(0), s(0), d(1), s(1), *transpose_a, *transpose_b, out, pool))
-        }
-        OpKind::Transpose(perm) => Arc::new(movement::transpose_cpu(d(0), s(0), perm)),
-        OpKind::BroadcastTo => Arc::new(movement::broadcast_cpu(d(0), s(0), out)),
-        OpKind::Concat { axis } => {
-            let parts: SmallVec<[(&HostData, &Shape); 4]> =
-                inputs.iter().map(|(a, s)| (&**a, *s)).collect();
-            Arc::new(movement::concat_cpu(&parts, *axis, out))
-        }
-        OpKind::Slice(spec) => Arc::new(movement::slice_cpu(d(0), s(0), spec, out)),
-        OpKind::SliceGrad(spec) => Arc::new(movement::slice_grad_cpu(d(0), s(0), spec, out)),
-        OpKind::Cast => Arc::new(d(0).cast(dtype)),
-        OpKind::Select => Arc::new(cast::select_cpu(d(0), s(0), d(1), s(1), d(2), s(2), out)),
-        OpKind::Ext(e) => Arc::new(ext::cpu(e, inputs, out, dtype)),
-    }
-}
-
-/// Math on the narrow dtypes (uint8, int8, int16, float16, bfloat16): the
-/// kernel of the compute type (int32, float32) on widened inputs, each
-/// result rounded (or, for integers, truncated) back once, as TF's Eigen
-/// kernels compute `half` in float and C++ narrow integers in `int`. Data
-/// movement and casts keep the narrow buffers as they are.
-fn run_widened(
-    kind: &OpKind,
-    inputs: &[(Arc<HostData>, &Shape)],
-    out: &Shape,
-    dtype: DType,
-    pool: &mut BufferPool,
-) -> Option<Arc<HostData>> {
-    let narrow = dtype.is_narrow() || inputs.iter().any(|(d, _)| d.dtype().is_narrow());
-    if !narrow || kind.moves_elements() || matches!(kind, OpKind::Cast) {
-        return None;
-    }
-    let wide: SmallVec<[(Arc<HostData>, &Shape); 2]> =
-        inputs.iter().map(|(d, s)| (d.widened().map_or_else(|| d.clone(), Arc::new), *s)).collect();
-    let r = run_cpu(kind, &wide, out, dtype.compute(), pool);
-    Some(if dtype.is_narrow() { Arc::new(r.cast(dtype)) } else { r })
-}
-
-/// The gradient rule of `kind`: the upstream gradient `g` has shape
-/// `batch dims ++ output shape` (`batch` leading dims; 0 for `gradient`, 1
-/// for the vectorised jacobian). Returns one entry per input, `None` where the
-/// input gets no gradient or `needs` says no one asks for it. Rules are written with tensor ops, so an outer tape
-/// records them.
-pub(crate) fn gradient(
-    kind: &OpKind,
-    inputs: &[Tensor],
-    output: &Tensor,
-    g: &Tensor,
-    batch: usize,
-    needs: &[bool],
-) -> Result<SmallVec<[Option<Tensor>; 2]>> {
-    match kind {
-        OpKind::Unary(op) => unary::grad(*op, &inputs[0], output, g),
-        OpKind::Binary(op) => binary::grad(*op, &inputs[0], &inputs[1], output, g, batch, needs),
-        OpKind::Reduce { op, axes, keepdims } => {
-            reduce::grad(*op, axes, *keepdims, &inputs[0], output, g, batch)
-        }
-        OpKind::MatMul { transpose_a, transpose_b } => {
-            matmul::grad(&inputs[0], &inputs[1], *transpose_a, *transpose_b, g, batch, needs)
-        }
-        OpKind::Reshape => Ok(smallvec::smallvec![Some(g.reshape_batched(inputs[0].shape(), batch)?)]),
-        OpKind::Transpose(perm) => movement::transpose_grad(perm, g, batch),
-        OpKind::BroadcastTo => Ok(smallvec::smallvec![Some(g.sum_to(inputs[0].shape(), batch)?)]),
-        OpKind::Concat { axis } => movement::concat_grad(*axis, inputs, g, batch, needs),
-        OpKind::Slice(spec) => movement::slice_grad(spec, &inputs[0], g, batch),
-        OpKind::SliceGrad(spec) => movement::slice_grad_grad(spec, &inputs[0], g, batch),
-        OpKind::Cast => cast::cast_grad(&inputs[0], output, g),
-        OpKind::Select => cast::select_grad(inputs, g, batch, needs),
-        OpKind::Identity => Ok(smallvec::smallvec![Some(g.clone())]),
-        OpKind::Ext(e) => ext::grad(e, inputs, output, g, batch, needs),
-    }
-}
-
 impl From<UnaryOp> for OpKind {
     fn from(op: UnaryOp) -> OpKind {
         OpKind::Unary(op)
@@ -258,5 +153,146 @@ impl From<CastOp> for OpKind {
 impl From<ExtOp> for OpKind {
     fn from(e: ExtOp) -> OpKind {
         OpKind::Ext(e)
+    }
+}
+
+/// A movement op with its static parameters, as queued (the `OpKind`
+/// variants of the same names).
+pub(crate) enum Movement {
+    Reshape,
+    Transpose(SmallVec<[usize; 4]>),
+    BroadcastTo,
+    Concat { axis: usize },
+    Slice(SliceSpec),
+    SliceGrad(SliceSpec),
+}
+
+/// A strided window: for each input dim, the first index and the step; the
+/// output entity's shape says how many steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceSpec {
+    /// The first index along each axis.
+    pub begin: SmallVec<[usize; 4]>,
+    /// The stride along each axis (negative walks backwards).
+    pub step: SmallVec<[isize; 4]>,
+}
+
+/// A reduction with its static parameters, as queued (`OpKind::Reduce`).
+pub(crate) struct Reduction {
+    pub op: ReduceOp,
+    pub axes: SmallVec<[usize; 4]>,
+    pub keepdims: bool,
+}
+
+/// A matmul with its transposes, as queued (`OpKind::MatMul`).
+pub(crate) struct MatMulOp {
+    pub transpose_a: bool,
+    pub transpose_b: bool,
+}
+
+/// `ops/cast.rs`'s ops, as queued (`OpKind::Cast`, `OpKind::Select`).
+pub(crate) enum CastOp {
+    Cast,
+    Select,
+}
+
+/// One of the added primitives with its static parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExtOp {
+    /// `tf.cumsum` / `tf.math.cumprod` along one axis.
+    Scan {
+        /// Sum or product.
+        op: ScanOp,
+        /// The scanned axis, non-negative.
+        axis: usize,
+        /// Whether each output leaves its own element out.
+        exclusive: bool,
+        /// Whether the scan runs from the end.
+        reverse: bool,
+    },
+    /// The int32 indices of the `k` largest elements along the last axis,
+    /// descending, ties to the lower index (`TopKV2`'s second output).
+    TopKIndices {
+        /// How many.
+        k: usize,
+    },
+    /// `out[..., j] = x[..., idx[..., j]]` along the last axis (`take_along_axis`).
+    GatherLast,
+    /// The gradient of `GatherLast`: sums `g[..., j]` into position
+    /// `idx[..., j]` of a last axis of length `n`.
+    ScatterAddLast {
+        /// The length of the output's last axis.
+        n: usize,
+    },
+    /// `out[i] = x.flat[offsets[i]]` (gather, gather_nd, boolean_mask).
+    Take {
+        /// Flat source positions, one per output element.
+        offsets: Arc<[usize]>,
+    },
+    /// `out.flat[offsets[i]] (+)= u[i]` into zeros (scatter_nd, Take's gradient).
+    Put {
+        /// Flat destination positions, one per input element.
+        offsets: Arc<[usize]>,
+        /// How duplicates combine.
+        how: Combine,
+    },
+    /// `tf.custom_gradient`: the last input's value, with the user's rule.
+    Custom(CustomGrad),
+}
+
+impl ExtOp {
+    /// TF's op name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ExtOp::Scan { op: ScanOp::Sum, .. } => "Cumsum",
+            ExtOp::Scan { op: ScanOp::Prod, .. } => "Cumprod",
+            ExtOp::TopKIndices { .. } => "TopKV2",
+            ExtOp::GatherLast => "GatherV2",
+            ExtOp::ScatterAddLast { .. } => "TensorScatterAdd",
+            ExtOp::Take { .. } => "GatherV2",
+            ExtOp::Put { .. } => "ScatterNd",
+            ExtOp::Custom(_) => "IdentityN",
+        }
+    }
+}
+
+/// Which scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanOp {
+    /// Running sums.
+    Sum,
+    /// Running products.
+    Prod,
+}
+
+/// How `Put` combines duplicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Combine {
+    /// Sum (`scatter_nd`, the gradient of `Take`).
+    Add,
+    /// Maximum (`tensor_scatter_nd_max`), into a tensor of lowest values.
+    Max,
+    /// Minimum (`tensor_scatter_nd_min`), into a tensor of highest values.
+    Min,
+}
+
+/// The recorded op's parameter: the user's rule (compared by identity).
+/// The rule is a function of tensors, which this layer knows nothing of:
+/// it is held as `Any`, made and read by `autodiff.rs` alone.
+#[derive(Clone)]
+pub struct CustomGrad {
+    pub(crate) rule: Arc<dyn Any + Send + Sync>,
+    pub(crate) inputs: usize,
+}
+
+impl fmt::Debug for CustomGrad {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CustomGrad({} inputs)", self.inputs)
+    }
+}
+
+impl PartialEq for CustomGrad {
+    fn eq(&self, other: &CustomGrad) -> bool {
+        Arc::ptr_eq(&self.rule, &other.rule)
     }
 }

@@ -12,7 +12,8 @@ use gradtape_core::{format, DType, Error, HostData, Result, Shape};
 use crate::components::{self, Storage, Trainable, VariableTag};
 use crate::literal::IntoLiteral;
 use crate::node::Node;
-use crate::ops::binary::{self, BinaryOp};
+use crate::kernels::binary;
+use crate::ops::binary::BinaryOp;
 use crate::ops::index::IndexArg;
 use crate::pool::BufferPool;
 use crate::variable_ops::UnreadVariable;
@@ -292,7 +293,7 @@ impl Variable {
             )));
         }
         let mut data = (*self.storage()).clone();
-        crate::ops::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
+        crate::kernels::movement::scatter_window(&mut data, self.shape(), &spec, &t.data(), &window);
         self.set(Arc::new(data));
         Ok(UnreadVariable(self))
     }

@@ -17,8 +17,6 @@
 //! resource only while the schedule runs, so a walk started inside a user's
 //! rule (a nested gradient) has the resource to itself.
 
-use std::cell::Cell;
-
 use bevy_ecs::entity::{EntityHashMap, EntityHashSet};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -26,10 +24,12 @@ use gradtape_core::{Error, Result};
 use smallvec::SmallVec;
 
 use crate::components::{Tape, TapeEntry};
-use crate::op::{self, OpKind};
+use crate::op::OpKind;
+use crate::ops;
 use crate::ops::binary::{binary, BinaryOp};
 use crate::ops::ext::ExtOp;
 use crate::backend::FlushState;
+use crate::reentry::RulesInside;
 use crate::systems::materialize_system;
 use crate::{Engine, Tensor};
 
@@ -123,7 +123,7 @@ impl Walk {
     /// run of the schedule goes on after it.
     pub fn run_outside(&mut self) -> bool {
         let Step::Outside(rule) = std::mem::replace(&mut self.step, Step::Ready) else { return false };
-        let r = op::gradient(&rule.kind, &rule.inputs, &rule.output, &rule.g, self.batch, &rule.needs);
+        let r = ops::gradient(&rule.kind, &rule.inputs, &rule.output, &rule.g, self.batch, &rule.needs);
         self.step = match r {
             Ok(dins) => Step::Returned(rule, dins),
             Err(e) => Step::Done(Err(e)),
@@ -212,7 +212,7 @@ impl Walk {
                 self.step = Step::Outside(OutsideRule { seq, entry: order[seq], kind: en.kind.clone(), inputs, output, g, needs });
                 return Ok(());
             }
-            let dins = op::gradient(&en.kind, &inputs, &output, &g, self.batch, &needs)?;
+            let dins = ops::gradient(&en.kind, &inputs, &output, &g, self.batch, &needs)?;
             self.take_input_grads(&inputs, dins)?;
         }
         self.cursor = Some(0);
@@ -263,31 +263,4 @@ impl Engine {
         w.run_schedule(Backward);
         w.resource_mut::<BackwardRun>().0.take().expect("internal: the backward system keeps its walk")
     }
-}
-
-thread_local! {
-    /// The engine whose built-in rules this thread is applying inside the
-    /// backward system (0: none).
-    static RULES_INSIDE: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Marks this thread as applying built-in rules of engine `id` until dropped.
-struct RulesInside(u64);
-
-impl RulesInside {
-    fn enter(id: u64) -> RulesInside {
-        RulesInside(RULES_INSIDE.with(|r| r.replace(id)))
-    }
-}
-
-impl Drop for RulesInside {
-    fn drop(&mut self) {
-        RULES_INSIDE.with(|r| r.set(self.0));
-    }
-}
-
-/// Whether this thread is applying built-in gradient rules of engine `id`
-/// inside the backward system, where locking that engine would deadlock.
-pub(crate) fn in_rules_of(id: u64) -> bool {
-    RULES_INSIDE.with(|r| r.get() == id)
 }

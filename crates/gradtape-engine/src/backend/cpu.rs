@@ -11,7 +11,7 @@ use smallvec::SmallVec;
 use super::fuse::{self, FusePlan, Slot};
 use super::{Backend, Cx, FlushState, Op, Values};
 use crate::components::Storage;
-use crate::op;
+use crate::kernels;
 use crate::pool::BufferPool;
 
 /// The host: always present, it runs whatever no device took.
@@ -78,7 +78,7 @@ pub(crate) fn run_on_host(values: &mut impl Values, op: &Op, pool: &mut BufferPo
         }
         return false;
     };
-    let out = op::run_cpu(&op.kind, &inputs, &op.shape, op.dtype, pool);
+    let out = kernels::run_cpu(&op.kind, &inputs, &op.shape, op.dtype, pool);
     drop(inputs);
     values.set(op.e, Storage::Host(out));
     true

@@ -35,7 +35,7 @@ use super::{Op, Values};
 use crate::block::{Block, BlockMut};
 use crate::components::Storage;
 use crate::op::OpKind;
-use crate::ops::{binary, unary};
+use crate::kernels::{binary, unary};
 use crate::pool::BufferPool;
 use crate::strided::broadcast_strides;
 
@@ -132,7 +132,7 @@ pub fn plan(ops: &[Op]) -> FusePlan {
     let mut open: Vec<bool> = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         let n = op.shape.numel();
-        // The narrow dtypes round back after every op (op::run_widened):
+        // The narrow dtypes round back after every op (kernels::run_widened):
         // they run unfused.
         let narrow = op.dtype.is_narrow() || op.inputs.iter().any(|n| n.dtype.is_narrow());
         let fusible = elementwise(&op.kind) && n > 0 && n >= min && !narrow;

@@ -1,40 +1,12 @@
-//! `tf.cast` and `tf.where` (SelectV2): dtype conversion and selection.
+//! `tf.cast` and `tf.where` (SelectV2): dtype conversion and selection;
+//! the select kernel is in `kernels/cast.rs`.
 
-use gradtape_core::{broadcast_shapes, DType, Error, HostData, Result, Shape};
+use gradtape_core::{broadcast_shapes, DType, Error, Result};
 use smallvec::{smallvec, SmallVec};
 
+use crate::op::CastOp;
 use crate::ops::binary::when;
-use crate::strided::{broadcast_strides, gather};
 use crate::{AsTensor, IntoOperand, Tensor};
-
-/// This file's ops, as queued (`OpKind::Cast`, `OpKind::Select`).
-pub(crate) enum CastOp {
-    Cast,
-    Select,
-}
-
-pub(crate) fn select_cpu(
-    c: &HostData,
-    sc: &Shape,
-    a: &HostData,
-    sa: &Shape,
-    b: &HostData,
-    sb: &Shape,
-    out: &Shape,
-) -> HostData {
-    let HostData::Bool(c) = c else { unreachable!("internal: where's condition is bool") };
-    let c = gather(c, 0, &broadcast_strides(sc, out), out.dims());
-    gradtape_core::with_data!(a, av => {
-        let av = gather(av, 0, &broadcast_strides(sa, out), out.dims());
-        let bv = gather(
-            <_ as gradtape_core::Element>::unwrap_ref(b).expect("internal: where's branches share a dtype"),
-            0,
-            &broadcast_strides(sb, out),
-            out.dims(),
-        );
-        HostData::from_vec(c.iter().zip(av.iter().zip(bv)).map(|(&k, (&x, y))| if k { x } else { y }).collect())
-    })
-}
 
 /// Cast's gradient: cast back between float types; none into or out of ints.
 pub(crate) fn cast_grad(x: &Tensor, y: &Tensor, g: &Tensor) -> Result<SmallVec<[Option<Tensor>; 2]>> {

@@ -1,100 +1,24 @@
 //! The primitives added for the TF functions a user reaches for (issue 15),
 //! behind one `OpKind::Ext` hook: each family lives in its own file with its
-//! kernel and gradient rule. All but `TopKIndices` and `Custom` have Vulkan kernels;
+//! gradient rule, its kernel in `kernels/` under the same name. All but `TopKIndices` and `Custom` have Vulkan kernels;
 //! the planner runs the others on the CPU (see `vulkan/lower.rs`). The elementwise ones became
 //! `UnaryOp` / `BinaryOp` primitives of the registry.
 
-use std::sync::Arc;
-
-use gradtape_core::{DType, HostData, Result, Shape};
+use gradtape_core::{DType, Result, Shape};
 use smallvec::SmallVec;
 
-use super::scan::{self, ScanOp};
-use super::take::{self, Combine};
+use super::scan;
+use super::take;
 use super::topk;
+pub use crate::op::ExtOp;
 use crate::Tensor;
-
-/// One of the added primitives with its static parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExtOp {
-    /// `tf.cumsum` / `tf.math.cumprod` along one axis.
-    Scan {
-        /// Sum or product.
-        op: ScanOp,
-        /// The scanned axis, non-negative.
-        axis: usize,
-        /// Whether each output leaves its own element out.
-        exclusive: bool,
-        /// Whether the scan runs from the end.
-        reverse: bool,
-    },
-    /// The int32 indices of the `k` largest elements along the last axis,
-    /// descending, ties to the lower index (`TopKV2`'s second output).
-    TopKIndices {
-        /// How many.
-        k: usize,
-    },
-    /// `out[..., j] = x[..., idx[..., j]]` along the last axis (`take_along_axis`).
-    GatherLast,
-    /// The gradient of `GatherLast`: sums `g[..., j]` into position
-    /// `idx[..., j]` of a last axis of length `n`.
-    ScatterAddLast {
-        /// The length of the output's last axis.
-        n: usize,
-    },
-    /// `out[i] = x.flat[offsets[i]]` (gather, gather_nd, boolean_mask).
-    Take {
-        /// Flat source positions, one per output element.
-        offsets: Arc<[usize]>,
-    },
-    /// `out.flat[offsets[i]] (+)= u[i]` into zeros (scatter_nd, Take's gradient).
-    Put {
-        /// Flat destination positions, one per input element.
-        offsets: Arc<[usize]>,
-        /// How duplicates combine.
-        how: Combine,
-    },
-    /// `tf.custom_gradient`: the last input's value, with the user's rule.
-    Custom(crate::autodiff::CustomGrad),
-}
-
-impl ExtOp {
-    /// TF's op name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ExtOp::Scan { op: ScanOp::Sum, .. } => "Cumsum",
-            ExtOp::Scan { op: ScanOp::Prod, .. } => "Cumprod",
-            ExtOp::TopKIndices { .. } => "TopKV2",
-            ExtOp::GatherLast => "GatherV2",
-            ExtOp::ScatterAddLast { .. } => "TensorScatterAdd",
-            ExtOp::Take { .. } => "GatherV2",
-            ExtOp::Put { .. } => "ScatterNd",
-            ExtOp::Custom(_) => "IdentityN",
-        }
-    }
-}
 
 /// Queues an added primitive.
 pub(crate) fn op(kind: ExtOp, inputs: &[&Tensor], shape: Shape, dtype: DType) -> Result<Tensor> {
     Tensor::op(kind.into(), inputs, shape, dtype)
 }
 
-/// Runs one added primitive on the host.
-pub(crate) fn cpu(kind: &ExtOp, inputs: &[(Arc<HostData>, &Shape)], out: &Shape, dtype: DType) -> HostData {
-    let d = |i: usize| -> &HostData { &inputs[i].0 };
-    let s = |i: usize| -> &Shape { inputs[i].1 };
-    match kind {
-        ExtOp::Scan { op, axis, exclusive, reverse } => scan::cpu(*op, d(0), s(0), *axis, *exclusive, *reverse),
-        ExtOp::TopKIndices { k } => topk::top_k_cpu(d(0), s(0), *k),
-        ExtOp::GatherLast => topk::gather_last_cpu(d(0), s(0), d(1), out),
-        ExtOp::ScatterAddLast { n } => topk::scatter_add_last_cpu(d(0), d(1), *n, out, dtype),
-        ExtOp::Take { offsets } => take::take_cpu(d(0), offsets),
-        ExtOp::Put { offsets, how } => take::put_cpu(d(0), offsets, out.numel(), *how),
-        ExtOp::Custom(_) => (*inputs[inputs.len() - 1].0).clone(),
-    }
-}
-
-/// The gradient rule of an added primitive (see `op::gradient`).
+/// The gradient rule of an added primitive (see `ops::gradient`).
 pub(crate) fn grad(
     kind: &ExtOp,
     inputs: &[Tensor],

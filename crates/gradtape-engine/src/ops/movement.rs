@@ -1,23 +1,14 @@
 //! Ops that move elements without arithmetic: reshape, transpose,
 //! broadcast_to, concat (and stack, expand_dims, squeeze composed from
-//! them), strided slices and their gradient.
+//! them), strided slices and their gradient: shape rules, gradients and
+//! methods; the kernels are in `kernels/movement.rs`.
 
-use gradtape_core::{DType, Error, HostData, Result, Shape};
+use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::{smallvec, SmallVec};
 
-use crate::strided::{broadcast_strides, gather, scatter};
+use crate::op::Movement;
+pub use crate::op::SliceSpec;
 use crate::{AsTensor, Tensor};
-
-/// A movement op with its static parameters, as queued (the `OpKind`
-/// variants of the same names).
-pub(crate) enum Movement {
-    Reshape,
-    Transpose(SmallVec<[usize; 4]>),
-    BroadcastTo,
-    Concat { axis: usize },
-    Slice(SliceSpec),
-    SliceGrad(SliceSpec),
-}
 
 /// A shape argument: `[2, -1]` (TF's reshape form, `-1` inferred) or a `Shape`.
 pub trait ShapeArg {
@@ -101,16 +92,6 @@ fn reshape_target(n: usize, input: &Shape, dims: &[i64]) -> Result<Shape> {
     Ok(Shape::from(out))
 }
 
-/// A strided window: for each input dim, the first index and the step; the
-/// output entity's shape says how many steps.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SliceSpec {
-    /// The first index along each axis.
-    pub begin: SmallVec<[usize; 4]>,
-    /// The stride along each axis (negative walks backwards).
-    pub step: SmallVec<[isize; 4]>,
-}
-
 impl SliceSpec {
     fn with_batch(&self, batch_dims: &[usize]) -> SliceSpec {
         let mut begin: SmallVec<[usize; 4]> = smallvec![0; batch_dims.len()];
@@ -119,71 +100,6 @@ impl SliceSpec {
         step.extend_from_slice(&self.step);
         SliceSpec { begin, step }
     }
-
-    fn offset_strides(&self, input: &Shape) -> (usize, SmallVec<[isize; 6]>) {
-        let own = input.strides();
-        let offset = self.begin.iter().zip(own.iter()).map(|(b, s)| b * s).sum();
-        (offset, self.step.iter().zip(own.iter()).map(|(&k, &s)| k * s as isize).collect())
-    }
-}
-
-pub(crate) fn transpose_cpu(x: &HostData, s: &Shape, perm: &[usize]) -> HostData {
-    let own = s.strides();
-    let strides: SmallVec<[isize; 6]> = perm.iter().map(|&p| own[p] as isize).collect();
-    let out: SmallVec<[usize; 6]> = perm.iter().map(|&p| s.dims()[p]).collect();
-    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, 0, &strides, &out)))
-}
-
-pub(crate) fn broadcast_cpu(x: &HostData, s: &Shape, out: &Shape) -> HostData {
-    let strides = broadcast_strides(s, out);
-    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, 0, &strides, out.dims())))
-}
-
-pub(crate) fn concat_cpu(parts: &[(&HostData, &Shape)], axis: usize, out: &Shape) -> HostData {
-    let outer: usize = out.dims()[..axis].iter().product();
-    let blocks: SmallVec<[usize; 4]> = parts.iter().map(|(_, s)| s.dims()[axis..].iter().product()).collect();
-    macro_rules! cat {
-        ($($v:ident),*) => {
-            match parts[0].0 {
-                $(HostData::$v(_) => {
-                    let mut v = Vec::with_capacity(out.numel());
-                    for o in 0..outer {
-                        for ((d, _), &block) in parts.iter().zip(&blocks) {
-                            let HostData::$v(x) = d else { unreachable!("internal: concat parts share a dtype") };
-                            v.extend_from_slice(&x[o * block..(o + 1) * block]);
-                        }
-                    }
-                    HostData::$v(v)
-                })*
-            }
-        };
-    }
-    cat!(Bool, I32, I64, F32, F64, U8, I8, I16, F16, BF16)
-}
-
-pub(crate) fn slice_cpu(x: &HostData, s: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
-    let (offset, strides) = spec.offset_strides(s);
-    gradtape_core::with_data!(x, v => HostData::from_vec(gather(v, offset, &strides, out.dims())))
-}
-
-/// Writes `src` (shape `window`) into `dst` (shape `shape`) at `spec`'s positions.
-pub(crate) fn scatter_window(dst: &mut HostData, shape: &Shape, spec: &SliceSpec, src: &HostData, window: &Shape) {
-    let (offset, strides) = spec.offset_strides(shape);
-    macro_rules! go {
-        ($($v:ident),*) => {
-            match (dst, src) {
-                $((HostData::$v(d), HostData::$v(s)) => scatter(d, offset, &strides, s, window.dims()),)*
-                _ => unreachable!("internal: same dtype"),
-            }
-        };
-    }
-    go!(Bool, I32, I64, F32, F64, U8, I8, I16, F16, BF16);
-}
-
-pub(crate) fn slice_grad_cpu(g: &HostData, sg: &Shape, spec: &SliceSpec, out: &Shape) -> HostData {
-    let mut z = HostData::zeros(g.dtype(), out.numel());
-    scatter_window(&mut z, out, spec, g, sg);
-    z
 }
 
 pub(crate) fn transpose_grad(perm: &[usize], g: &Tensor, batch: usize) -> Result<SmallVec<[Option<Tensor>; 2]>> {

@@ -25,11 +25,22 @@ use gradtape_core::{DType, Result};
 use gradtape_vulkan::ops::{binary as vb, cast as vc, put as vp, reduce as vr, scan as vs, take as vt, unary as vu};
 use gradtape_vulkan::{Batch, DeviceBuffer, VulkanDevice};
 
-use super::plan::{Op, Where};
-use crate::op::OpKind;
-use crate::ops::ext::ExtOp;
-use crate::ops::scan::ScanOp;
-use crate::ops::take::Combine;
+use crate::backend::Op;
+use crate::op::{Combine, ExtOp, OpKind, ScanOp};
+
+/// Where an op runs: the planner (`plan.rs`) starts from each op's
+/// placement here and groups the device ops into chains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Where {
+    /// A CPU kernel (the device does not offer this op or dtype).
+    Cpu,
+    /// Same elements as the input (reshape, identity): no work anywhere.
+    Share,
+    /// One device kernel.
+    Device,
+    /// Member of fused chain `n`.
+    Chain(usize),
+}
 
 /// The most elements a kernel indexes (32-bit signed offsets).
 const MAX_ELEMENTS: usize = i32::MAX as usize - 1;

@@ -25,18 +25,7 @@ use crate::node::Node;
 use crate::op::OpKind;
 
 pub(super) use crate::backend::Op;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Where {
-    /// A CPU kernel (the device does not offer this op or dtype).
-    Cpu,
-    /// Same elements as the input (reshape, identity): no work anywhere.
-    Share,
-    /// One device kernel.
-    Device,
-    /// Member of fused chain `n`.
-    Chain(usize),
-}
+pub(super) use super::lower::Where;
 
 pub(super) struct Plan {
     pub at: Vec<Where>,
