@@ -45,7 +45,7 @@ pub enum Storage {
     Failed(gradtape_core::Error),
     /// No tensor: a retired row kept for reuse (see [`crate::rows`]), or one
     /// whose id a new op call has taken and the next flush will fill. A
-    /// query over `Storage` skips these.
+    /// query over `Storage` sees these rows too: they hold no tensor.
     Free,
 }
 
