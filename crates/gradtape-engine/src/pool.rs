@@ -3,11 +3,14 @@
 //! (and for large buffers the kernel, page by page) every time.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use gradtape_core::{DType, Element, HostData};
 
-/// Buffers smaller than this are cheap to allocate and not worth pooling.
-const MIN_POOLED: usize = 1 << 12;
+/// Buffers smaller than this are not pooled. A tiny op's 4-float output
+/// is: its `calloc` and `free` cost about 250 instructions, a pooled take
+/// and give with [`KeyHasher`] about 60.
+const MIN_POOLED: usize = 1;
 /// Free bytes the pool may hold before it lets buffers go.
 const MAX_POOLED_BYTES: usize = 1 << 30;
 /// Free buffers of one (dtype, length) the pool keeps. Kernels that do not
@@ -16,10 +19,40 @@ const MAX_POOLED_BYTES: usize = 1 << 30;
 /// up to MAX_POOLED_BYTES, and its memory is never flat.
 const MAX_PER_SIZE: usize = 64;
 
+/// Hashes the pool's `(dtype, length)` keys: std's SipHash costs about 80
+/// instructions a look-up, more than a small buffer's allocation; these
+/// keys need no protection against chosen collisions.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        // FxHash's step: a rotate, an xor and a multiply per word.
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.write_u64(x as u64);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(u64::from(x));
+    }
+}
+
 /// Free host buffers by (dtype, length).
 #[derive(Default)]
 pub struct BufferPool {
-    free: HashMap<(DType, usize), Vec<HostData>>,
+    free: HashMap<(DType, usize), Vec<HostData>, BuildHasherDefault<KeyHasher>>,
     bytes: usize,
 }
 

@@ -83,13 +83,10 @@ pub type TensorRow = (&'static mut Shape, &'static mut DType, &'static mut Stora
 
 /// The `Materialize` system: the engine's queued records become entities.
 pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRow>>) {
-    // A bare world (a test's) gets what the later systems need.
-    if !world.contains_resource::<FlushState>() {
-        world.init_resource::<FlushState>();
-    }
-    // One look-up each way: the buffers move out of the state and back.
+    // One look-up each way: the buffers move out of the state and back. A
+    // world without the state has no op queue, so nothing to materialize.
     let (mut records, mut pending) = {
-        let mut st = world.resource_mut::<FlushState>();
+        let Some(mut st) = world.get_resource_mut::<FlushState>() else { return };
         let mut records = std::mem::take(&mut st.spare_records);
         st.queue.take_into(&mut records);
         if records.is_empty() {
@@ -258,22 +255,21 @@ impl Release<'_, '_> {
 }
 
 /// The `Cleanup` system: releases what the dropped handles held (see
-/// [`Release`]), then despawns every doomed entity in one pass. Exclusive
+/// [`Release`]), then despawns every doomed entity in one pass. It needs
+/// the [`FlushState`] resource (Materialize, which runs first in both
+/// schedules, adds it to a bare world). Exclusive
 /// because despawning changes the World's structure. Despawning drops the
 /// references the entities' components held (a tape entry's inputs), so it
 /// releases and despawns again until nothing is left.
 pub fn cleanup_system(world: &mut World, mut release: Local<SystemState<Release<'static, 'static>>>) {
-    if !world.contains_resource::<FlushState>() {
-        world.init_resource::<FlushState>();
+    // One fetch of the state when nothing was dropped, two when rows were
+    // only retired: each costs about as much as a small op's kernel.
+    let mut r = release.get_mut(world).expect("internal: cleanup runs on a world with a FlushState");
+    if !r.run() {
+        return;
     }
     let mut n = 0;
-    let mut found = false;
     loop {
-        let mut r = release.get_mut(world).expect("internal: the cleanup system's resources are present");
-        if !r.run() {
-            break;
-        }
-        found = true;
         let mut doomed = std::mem::take(&mut r.state.doomed);
         if doomed.is_empty() {
             r.state.doomed = doomed;
@@ -284,14 +280,13 @@ pub fn cleanup_system(world: &mut World, mut release: Local<SystemState<Release<
                 n += 1;
             }
         }
+        r = release.get_mut(world).expect("internal: cleanup runs on a world with a FlushState");
         // Kept for the next pass's list.
-        world.resource_mut::<FlushState>().doomed = doomed;
+        r.state.doomed = doomed;
+        // What the despawned components held (a tape entry's inputs).
+        r.run();
     }
-    if !found {
-        return;
-    }
-    let mut state = world.resource_mut::<FlushState>();
-    let st = &mut *state;
+    let st = &mut *r.state;
     // Back on the queue, for the cleanup after their spawn.
     if !st.unborn.is_empty() {
         st.drops.lock().extend(st.unborn.drain(..));

@@ -136,18 +136,20 @@ impl Tensor {
         shape.checked_numel(dtype.size())?;
         // A variable taken as a tensor (`&*v`) is read now, as TF's ops read
         // a resource variable: an assign before the flush must not reach it.
-        let nodes: SmallVec<[Node; 2]> = inputs
-            .iter()
-            .map(|t| if t.node.tok.variable { t.variable_handle().read().node } else { t.node.clone() })
-            .collect();
+        let mut nodes: SmallVec<[Node; 2]> = SmallVec::new();
+        for t in inputs {
+            nodes.push(if t.node.tok.variable { t.variable_handle().read().node } else { t.node.clone() });
+        }
         // The World is not touched: the entity id comes from the concurrent
         // allocator, and the op (and any tape's entry) goes on the queue.
         let e = engine.alloc();
         let out = Tensor::wrap(engine, e, shape.clone(), dtype);
-        let (mut watched, mut entries) = (SmallVec::new(), SmallVec::<[Record; 1]>::new());
-        if tape::any_active(engine.id()) {
-            tape::record(engine.id(), &kind, &nodes, &out.node, &mut watched, &mut entries);
+        if !tape::any_active(engine.id()) {
+            engine.enqueue(Record::Op { e, kind, inputs: nodes, shape, dtype, watched: SmallVec::new() }, []);
+            return Ok(out);
         }
+        let (mut watched, mut entries) = (SmallVec::new(), SmallVec::<[Record; 1]>::new());
+        tape::record(engine.id(), &kind, &nodes, &out.node, &mut watched, &mut entries);
         engine.enqueue(Record::Op { e, kind, inputs: nodes, shape, dtype, watched }, entries);
         Ok(out)
     }
