@@ -84,3 +84,35 @@ fn products_match_a_reference() -> Result<()> {
     }
     Ok(())
 }
+
+/// Where the AVX-512 kernel runs, each element is exactly one fused
+/// multiply-add chain over `p = 0..k` in order, whichever path (with `B`
+/// packed into column blocks or read in place, `A` transposed or not, a
+/// masked last block) computed it: the same bits as `f32::mul_add` in a loop.
+/// On a CPU engine whatever `GRADTAPE_DEVICE` says: this is the host kernel's
+/// contract, not a device's.
+#[test]
+fn small_kernel_paths_are_one_fma_chain() -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        return Ok(());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    return Ok(());
+    let e = Engine::new(Device::Cpu)?;
+    let shapes: &[(usize, usize, usize)] = &[(256, 64, 256), (64, 256, 256), (130, 20, 200), (129, 67, 93), (200, 3, 65), (128, 5, 64)];
+    for (i, &(m, k, n)) in shapes.iter().enumerate() {
+        let (va, vb) = (wild(m * k, 5 * i as u64 + 1), wild(k * n, 5 * i as u64 + 2));
+        let (fa, fb): (Vec<f32>, Vec<f32>) = (va.iter().map(|&x| x as f32).collect(), vb.iter().map(|&x| x as f32).collect());
+        let want: Vec<u32> = (0..m * n)
+            .map(|e| (0..k).fold(0f32, |c, p| fa[e / n * k + p].mul_add(fb[p * n + e % n], c)).to_bits())
+            .collect();
+        let a = e.from_vec(fa.clone(), &[m, k])?;
+        let b = e.from_vec(fb.clone(), &[k, n])?;
+        for (how, c) in [("a @ b", a.matmul(&b)?), ("a^T^T @ b", a.t()?.matmul_t(&b, true, false)?)] {
+            let got: Vec<u32> = c.to_vec::<f32>()?.iter().map(|x| x.to_bits()).collect();
+            assert!(got == want, "{m}x{k}x{n} {how}: not the FMA chain's bits");
+        }
+    }
+    Ok(())
+}

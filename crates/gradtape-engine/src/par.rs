@@ -5,11 +5,17 @@ use rayon::prelude::*;
 
 /// Below this many elements one thread is faster than waking the pool.
 const PAR_MIN: usize = 1 << 16;
+/// The same for [`map`] and [`zip`], whose work per element is one
+/// instruction: handing a job to rayon from the engine's thread (outside
+/// the pool) costs two wake-ups, and at 2^16 float32 (a 256x256 update, in
+/// L2) one thread took 6 µs against 10 µs with the pool; from 2^17 the
+/// two tie and past L2 the pool wins (measured, benches/RESULTS.md).
+const MAP_PAR_MIN: usize = 1 << 17;
 const CHUNK: usize = 1 << 14;
 
 pub fn map<T: Copy + Sync, O: Send>(dst: &mut [O], a: &[T], f: impl Fn(T) -> O + Sync) {
     let run = |d: &mut [O], s: &[T]| d.iter_mut().zip(s).for_each(|(d, &x)| *d = f(x));
-    if dst.len() < PAR_MIN {
+    if dst.len() < MAP_PAR_MIN {
         run(dst, a);
     } else {
         dst.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK)).for_each(|(d, s)| run(d, s));
@@ -18,7 +24,7 @@ pub fn map<T: Copy + Sync, O: Send>(dst: &mut [O], a: &[T], f: impl Fn(T) -> O +
 
 pub fn zip<A: Copy + Sync, B: Copy + Sync, O: Send>(dst: &mut [O], a: &[A], b: &[B], f: impl Fn(A, B) -> O + Sync) {
     let run = |d: &mut [O], x: &[A], y: &[B]| d.iter_mut().zip(x.iter().zip(y)).for_each(|(d, (&x, &y))| *d = f(x, y));
-    if dst.len() < PAR_MIN {
+    if dst.len() < MAP_PAR_MIN {
         run(dst, a, b);
     } else {
         dst.par_chunks_mut(CHUNK)

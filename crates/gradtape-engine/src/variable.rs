@@ -15,7 +15,7 @@ use crate::node::Node;
 use crate::kernels::binary;
 use crate::ops::binary::BinaryOp;
 use crate::ops::index::IndexArg;
-use crate::pool::BufferPool;
+use crate::backend::FlushState;
 use crate::variable_ops::UnreadVariable;
 use crate::{tape, Engine, Tensor};
 
@@ -261,9 +261,19 @@ impl Variable {
             )));
         }
         let s = self.shape();
-        // Computed on the host, outside every tape: an update is not a differentiable op.
-        let new = binary::cpu(op, &self.storage(), s, &t.data(), s, s, &mut BufferPool::default());
-        self.set(Arc::new(new));
+        let value = t.data();
+        // Computed on the host, outside every tape: an update is not a
+        // differentiable op. The new buffer comes from the engine's pool and
+        // the old one goes back to it when nothing else holds it, so a
+        // training loop neither zero-fills nor faults in a fresh buffer per
+        // step (a 256x256 update was 20 µs, most of it that).
+        let mut w = self.engine.lock();
+        let old = w.get::<Storage>(self.id()).and_then(Storage::host).expect("internal: a variable always has a value").clone();
+        let new = binary::cpu(op, &old, s, &value, s, s, &mut w.resource_mut::<FlushState>().pool);
+        *w.get_mut::<Storage>(self.id()).expect("internal: a variable always has a value") = Storage::Host(Arc::new(new));
+        if let Ok(d) = Arc::try_unwrap(old) {
+            w.resource_mut::<FlushState>().pool.give(d);
+        }
         Ok(UnreadVariable(self))
     }
 

@@ -168,7 +168,9 @@ macro_rules! for_each_unary {
                 reference: |x| if x.is_nan() { x } else { x.max(0.0) },
                 // TF's ReluGrad is g * (y > 0): 0 where y is NaN. The mask is sign(y)
                 // there, so it stays differentiable (d2 relu is connected zeros).
-                grad: |x, y, g| g.mul(&y.greater(&y.scalar_like(0.0))?.select(&y.sign()?, &y.zeros_like())?)?,
+                // The 0 branch is a broadcast scalar: a zeros_like(y) was a fresh
+                // zero-filled buffer of y's size on every backward pass.
+                grad: |x, y, g| g.mul(&y.greater(&y.scalar_like(0.0))?.select(&y.sign()?, &y.scalar_like(0.0))?)?,
                 exact: true, domain: (-3.0, 3.0), complex: true, weak: true,
             }
             /// `log(1 + x)`, accurate near 0 (`log(1 + 1e-8)` is 0 in float32).

@@ -51,7 +51,13 @@ fn gemm_into<T: 'static + Copy + Default + Send + Sync + small::SmallFloat>(
     // `transpose_b` would need a gathered row of B per step: gemm packs it.
     if !tb && m * n * k <= SMALL_FLOPS && small::available() {
         let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
-        let o = small::Operands { a: a.as_ptr(), a_rs, a_cs, b: b.as_ptr(), n, k };
+        let packed;
+        let o = if small::worth_packing(m, n, T::LANES) {
+            packed = small::pack_b(b, k, n, T::LANES);
+            small::Operands::packed(a.as_ptr(), a_rs, a_cs, packed.as_ptr(), n, k, T::LANES)
+        } else {
+            small::Operands::new(a.as_ptr(), a_rs, a_cs, b.as_ptr(), n, k, T::LANES)
+        };
         let c = SendPtr(dst.as_mut_ptr());
         if threads() > 1 && m * n * k >= SMALL_PARALLEL_FLOPS {
             // Chunks of four tiles of rows by one block of columns, fixed by

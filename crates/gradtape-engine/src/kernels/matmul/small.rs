@@ -32,15 +32,59 @@ pub(super) fn available() -> bool {
 }
 
 /// The operands as the kernel reads them: `C[i,j] = sum_p A[i,p] B[p,j]`
-/// with `A[i,p]` at `a + i*a_rs + p*a_cs` and row `p` of `B` contiguous at
-/// `b + p*n` (so `transpose_b` is not served here).
+/// with `A[i,p]` at `a + i*a_rs + p*a_cs`, and the four vectors of `B`'s
+/// row `p` in column block `jb` (columns `jb*4*LANES ..`) contiguous at
+/// `b + jb*b_panel + p*b_rs` (so `transpose_b` is not served here). `C` is
+/// row-major, `n` wide.
 pub(super) struct Operands<T> {
     pub a: *const T,
     pub a_rs: usize,
     pub a_cs: usize,
     pub b: *const T,
+    pub b_rs: usize,
+    pub b_panel: usize,
     pub n: usize,
     pub k: usize,
+}
+
+impl<T> Operands<T> {
+    /// `B` as given: row-major, `n` wide.
+    pub fn new(a: *const T, a_rs: usize, a_cs: usize, b: *const T, n: usize, k: usize, lanes: usize) -> Self {
+        Operands { a, a_rs, a_cs, b, b_rs: n, b_panel: 4 * lanes, n, k }
+    }
+
+    /// `B` as [`pack_b`] laid it out.
+    pub fn packed(a: *const T, a_rs: usize, a_cs: usize, b: *const T, n: usize, k: usize, lanes: usize) -> Self {
+        Operands { a, a_rs, a_cs, b, b_rs: 4 * lanes, b_panel: 4 * lanes * k, n, k }
+    }
+}
+
+/// Whether `B` is worth packing. Wider than one column block, its rows are
+/// `4 n` bytes apart, and at `n = 256` a block's rows of four lines fall in
+/// 16 of L1's 64 sets, more lines than its 12 ways hold, so the loads of a
+/// tile missed L1 (perf: the loads of `B` took the samples). The copy pays
+/// when many row tiles reuse it: at `[256,64] . [64,256]` (the MLP's dW1)
+/// the product went from 51 to 46 µs with it, at `[64,256] . [256,256]`
+/// (11 row tiles) from 47 to 53 µs (one thread, A B A B).
+pub(super) fn worth_packing(m: usize, n: usize, lanes: usize) -> bool {
+    n > 4 * lanes && m >= 128
+}
+
+/// `B` (`k x n`, row-major) as column blocks of `4 lanes` columns, each
+/// `k` contiguous rows of `4 lanes` elements, the last block zero-padded:
+/// a tile then reads one contiguous run. Copying changes no bit.
+pub(super) fn pack_b<T: Copy + Default>(b: &[T], k: usize, n: usize, lanes: usize) -> Vec<T> {
+    let bw = 4 * lanes;
+    let nb = n.div_ceil(bw);
+    let mut out = Vec::with_capacity(nb * k * bw);
+    for jb in 0..nb {
+        let (j0, w) = (jb * bw, bw.min(n - jb * bw));
+        for row in b.chunks_exact(n).take(k) {
+            out.extend_from_slice(&row[j0..j0 + w]);
+            out.resize(out.len() + bw - w, T::default());
+        }
+    }
+    out
 }
 
 // The pointers are read-only and outlive every call that borrows them.
@@ -55,25 +99,30 @@ macro_rules! kernel {
             pub(in super::super) const LANES: usize = $lanes;
 
             /// One `R x V`-vector tile of `C` at row `i0` and column `j0`;
-            /// `tail` masks the lanes of the last vector.
+            /// `tail` masks the lanes of the last vector. `UNIT`: `A`'s rows
+            /// are adjacent (`a_rs == 1`, `transpose_a`), so a step's
+            /// broadcasts are fixed offsets of one pointer instead of a chain
+            /// of adds that took issue slots from the FMAs.
             #[target_feature(enable = "avx512f")]
-            unsafe fn tile<const R: usize, const V: usize>(o: &Operands<$t>, c: *mut $t, i0: usize, j0: usize, tail: $mask) {
+            unsafe fn tile<const R: usize, const V: usize, const UNIT: bool>(o: &Operands<$t>, c: *mut $t, i0: usize, j0: usize, tail: $mask) {
+                let rs = if UNIT { 1 } else { o.a_rs };
                 let mut acc = [[$zero(); V]; R];
-                let mut pa = o.a.add(i0 * o.a_rs);
-                let mut pb = o.b.add(j0);
+                let mut pa = o.a.add(i0 * rs);
+                // `j0` starts a column block (the callers step by blocks).
+                let mut pb = o.b.add(j0 / (4 * LANES) * o.b_panel);
                 for _ in 0..o.k {
                     let mut bv = [$zero(); V];
                     for v in 0..V {
                         bv[v] = if v + 1 == V { $maskz_loadu(tail, pb.add(v * LANES)) } else { $loadu(pb.add(v * LANES)) };
                     }
                     for r in 0..R {
-                        let av = $set1(*pa.add(r * o.a_rs));
+                        let av = $set1(*pa.add(r * rs));
                         for v in 0..V {
                             acc[r][v] = $fmadd(av, bv[v], acc[r][v]);
                         }
                     }
                     pa = pa.add(o.a_cs);
-                    pb = pb.add(o.n);
+                    pb = pb.add(o.b_rs);
                 }
                 for r in 0..R {
                     let pc = c.add((i0 + r) * o.n + j0);
@@ -88,14 +137,14 @@ macro_rules! kernel {
             }
 
             #[target_feature(enable = "avx512f")]
-            unsafe fn tile_rows<const V: usize>(o: &Operands<$t>, c: *mut $t, i0: usize, rows: usize, j0: usize, tail: $mask) {
+            unsafe fn tile_rows<const V: usize, const UNIT: bool>(o: &Operands<$t>, c: *mut $t, i0: usize, rows: usize, j0: usize, tail: $mask) {
                 match rows {
-                    6 => tile::<6, V>(o, c, i0, j0, tail),
-                    5 => tile::<5, V>(o, c, i0, j0, tail),
-                    4 => tile::<4, V>(o, c, i0, j0, tail),
-                    3 => tile::<3, V>(o, c, i0, j0, tail),
-                    2 => tile::<2, V>(o, c, i0, j0, tail),
-                    _ => tile::<1, V>(o, c, i0, j0, tail),
+                    6 => tile::<6, V, UNIT>(o, c, i0, j0, tail),
+                    5 => tile::<5, V, UNIT>(o, c, i0, j0, tail),
+                    4 => tile::<4, V, UNIT>(o, c, i0, j0, tail),
+                    3 => tile::<3, V, UNIT>(o, c, i0, j0, tail),
+                    2 => tile::<2, V, UNIT>(o, c, i0, j0, tail),
+                    _ => tile::<1, V, UNIT>(o, c, i0, j0, tail),
                 }
             }
 
@@ -112,6 +161,7 @@ macro_rules! kernel {
             #[target_feature(enable = "avx512f")]
             pub(in super::super) unsafe fn block(o: &Operands<$t>, c: *mut $t, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) {
                 let block = 4 * LANES;
+                debug_assert_eq!(cols.start % block, 0, "internal: a block starts at a column block");
                 let mut j0 = cols.start;
                 while j0 < cols.end {
                     let w = block.min(cols.end - j0);
@@ -121,11 +171,12 @@ macro_rules! kernel {
                     let mut i0 = rows.start;
                     while i0 < rows.end {
                         let r = TILE_ROWS.min(rows.end - i0);
-                        match nv {
-                            4 => tile_rows::<4>(o, c, i0, r, j0, tail),
-                            3 => tile_rows::<3>(o, c, i0, r, j0, tail),
-                            2 => tile_rows::<2>(o, c, i0, r, j0, tail),
-                            _ => tile_rows::<1>(o, c, i0, r, j0, tail),
+                        match (nv, o.a_rs == 1) {
+                            (4, true) => tile_rows::<4, true>(o, c, i0, r, j0, tail),
+                            (4, false) => tile_rows::<4, false>(o, c, i0, r, j0, tail),
+                            (3, _) => tile_rows::<3, false>(o, c, i0, r, j0, tail),
+                            (2, _) => tile_rows::<2, false>(o, c, i0, r, j0, tail),
+                            _ => tile_rows::<1, false>(o, c, i0, r, j0, tail),
                         }
                         i0 += r;
                     }
