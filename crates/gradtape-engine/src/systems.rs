@@ -31,6 +31,9 @@ use crate::queue::Record;
 /// computed, tape entries on their tapes.
 /// `rows` finds retired rows to rewrite; ops go on `pending`, in order.
 pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) {
+    // Each tape's new entries, appended to it once at the end: a look-up of
+    // the tape per entry cost two entity look-ups per recorded op.
+    let mut added: SmallVec<[(Entity, usize, Vec<Entity>); 1]> = SmallVec::new();
     for r in records.drain(..) {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
@@ -42,14 +45,25 @@ pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records:
                 place(world, rows, e, Shape(shape), dtype, Storage::Host(data), watched);
             }
             Record::Entry { tape, kind, inputs, output } => {
-                // A tape dropped since it recorded has nothing to add to.
-                let Some(seq) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                let i = match added.iter().position(|(t, ..)| *t == tape) {
+                    Some(i) => i,
+                    None => {
+                        // A tape dropped since it recorded has nothing to add to.
+                        let Some(len) = world.get::<Tape>(tape).map(|t| t.entries.len()) else { continue };
+                        added.push((tape, len, Vec::new()));
+                        added.len() - 1
+                    }
+                };
+                let seq = added[i].1 + added[i].2.len();
                 // One `spawn` each: `spawn_batch` cost 1,500 instructions more
                 // for the one entry a flush of a recorded op has (callgrind).
                 let entry = world.spawn(TapeEntry { tape, seq, kind, inputs, output }).id();
-                world.get_mut::<Tape>(tape).expect("internal: checked above").entries.push(entry);
+                added[i].2.push(entry);
             }
         }
+    }
+    for (tape, _, entries) in added {
+        world.get_mut::<Tape>(tape).expect("internal: checked when its first entry came").entries.extend(entries);
     }
 }
 
@@ -65,11 +79,17 @@ fn place(
     storage: Storage,
     watched: SmallVec<[Entity; 1]>,
 ) {
-    if let Ok((mut s, mut d, mut st)) = rows.get_mut(world, e) {
+    if let Ok((mut s, mut d, mut st, w)) = rows.get_mut(world, e) {
         assert!(matches!(*st, Storage::Free), "internal: a queued tensor's live row is a retired one");
         (*s, *d, *st) = (shape, dtype, storage);
-        if !watched.is_empty() {
-            world.entity_mut(e).insert(Watched(watched.into_iter().collect()));
+        // A row that was on a tape keeps its (emptied) `Watched`, rewritten
+        // here; an insert would go through bevy's bundle machinery.
+        match (w, watched.is_empty()) {
+            (Some(mut w), _) => w.0 = watched.into_iter().collect(),
+            (None, false) => {
+                world.entity_mut(e).insert(Watched(watched.into_iter().collect()));
+            }
+            (None, true) => {}
         }
         return;
     }
@@ -79,7 +99,7 @@ fn place(
 }
 
 /// A tensor row's components, to rewrite a retired one in place.
-pub type TensorRow = (&'static mut Shape, &'static mut DType, &'static mut Storage);
+pub type TensorRow = (&'static mut Shape, &'static mut DType, &'static mut Storage, Option<&'static mut Watched>);
 
 /// The `Materialize` system: the engine's queued records become entities.
 pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRow>>) {
