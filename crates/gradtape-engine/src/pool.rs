@@ -7,9 +7,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use gradtape_core::{DType, Element, HostData};
 
-/// Buffers smaller than this are not pooled. A tiny op's 4-float output
-/// is: its `calloc` and `free` cost about 250 instructions, a pooled take
-/// and give with [`KeyHasher`] about 60.
+/// Buffers shorter than this are not pooled: every non-empty one is. Even
+/// a tiny op's 4-float output is worth it: its `calloc` and `free` cost
+/// about 250 instructions, a pooled take and give with [`KeyHasher`] about 60.
 const MIN_POOLED: usize = 1;
 /// Free bytes the pool may hold before it lets buffers go.
 const MAX_POOLED_BYTES: usize = 1 << 30;

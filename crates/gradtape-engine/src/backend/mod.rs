@@ -14,11 +14,11 @@
 pub mod cpu;
 pub mod fuse;
 
+use std::sync::Arc;
+
 use bevy_ecs::prelude::*;
 use gradtape_core::{DType, Error, Result, Shape};
 use smallvec::SmallVec;
-
-use std::sync::Arc;
 
 use crate::components::{Stats, Storage};
 use crate::node::{DropQueue, Node};
