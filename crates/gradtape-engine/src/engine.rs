@@ -127,9 +127,10 @@ impl Engine {
         };
         self.0.queue.take_into(&mut records);
         let mut rows = w.query::<systems::TensorRow>();
-        systems::materialize(w, &mut rows, &mut records, &mut pending);
+        let reused = systems::materialize(w, &mut rows, &mut records, &mut pending);
         let mut st = w.resource_mut::<FlushState>();
         (st.spare_records, st.pending) = (records, pending);
+        st.retired -= reused;
     }
 
     /// An entity id for a record about to be queued: a retired row's, so
@@ -158,7 +159,7 @@ impl Engine {
     pub fn entity_count(&self) -> usize {
         let mut w = self.lock();
         self.collect_locked(&mut w);
-        w.entities().count_spawned() as usize - self.0.rows.len()
+        w.entities().count_spawned() as usize - w.resource::<FlushState>().retired
     }
 
     /// Flush and dispatch counters.

@@ -30,19 +30,21 @@ use crate::queue::Record;
 /// components (no later insert moves its row): ops pending, host values
 /// computed, tape entries on their tapes.
 /// `rows` finds retired rows to rewrite; ops go on `pending`, in order.
-pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) {
+/// Returns how many retired rows it rewrote.
+pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) -> usize {
+    let mut reused = 0;
     // Each tape's new entries, appended to it once at the end: a look-up of
     // the tape per entry cost two entity look-ups per recorded op.
     let mut added: SmallVec<[(Entity, usize, Vec<Entity>); 1]> = SmallVec::new();
     for r in records.drain(..) {
         match r {
             Record::Op { e, kind, inputs, shape, dtype, watched } => {
-                place(world, rows, e, Shape(shape), DType(dtype), Storage::Pending(Pending { kind, inputs }), watched);
+                reused += usize::from(place(world, rows, e, Shape(shape), DType(dtype), Storage::Pending(Pending { kind, inputs }), watched));
                 pending.push(e);
             }
             Record::Value { e, data, shape, watched } => {
                 let dtype = DType(data.dtype());
-                place(world, rows, e, Shape(shape), dtype, Storage::Host(data), watched);
+                reused += usize::from(place(world, rows, e, Shape(shape), dtype, Storage::Host(data), watched));
             }
             Record::Entry { tape, kind, inputs, output } => {
                 let i = match added.iter().position(|(t, ..)| *t == tape) {
@@ -65,11 +67,13 @@ pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records:
     for (tape, _, entries) in added {
         world.get_mut::<Tape>(tape).expect("internal: checked when its first entry came").entries.extend(entries);
     }
+    reused
 }
 
 /// Puts a queued tensor in the World at `e`: a fresh id is spawned with all
 /// its components; a retired row's id (see [`crate::rows`]) has them
 /// rewritten in place through `rows`, so its table row stays where it is.
+/// Returns whether the row was a retired one.
 fn place(
     world: &mut World,
     rows: &mut QueryState<TensorRow>,
@@ -78,7 +82,7 @@ fn place(
     dtype: DType,
     storage: Storage,
     watched: SmallVec<[Entity; 1]>,
-) {
+) -> bool {
     if let Ok((mut s, mut d, mut st, w)) = rows.get_mut(world, e) {
         assert!(matches!(*st, Storage::Free), "internal: a queued tensor's live row is a retired one");
         (*s, *d, *st) = (shape, dtype, storage);
@@ -91,11 +95,12 @@ fn place(
             }
             (None, true) => {}
         }
-        return;
+        return true;
     }
     let base = (shape, dtype, storage);
     let spawned = if watched.is_empty() { world.spawn_at(e, base).is_ok() } else { world.spawn_at(e, (base, Watched(watched.into_iter().collect()))).is_ok() };
     assert!(spawned, "internal: a queued tensor's entity is fresh");
+    false
 }
 
 /// A tensor row's components, to rewrite a retired one in place.
@@ -115,9 +120,10 @@ pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRo
         }
         (records, std::mem::take(&mut st.pending))
     };
-    materialize(world, &mut rows, &mut records, &mut pending);
+    let reused = materialize(world, &mut rows, &mut records, &mut pending);
     let mut st = world.resource_mut::<FlushState>();
     (st.spare_records, st.pending) = (records, pending);
+    st.retired -= reused;
 }
 
 /// The `Plan` system: a query over the pending ops in program order
@@ -260,6 +266,7 @@ impl Release<'_, '_> {
             return;
         };
         *s = Storage::Free;
+        st.retired += 1;
         let tapes = watched.map(|mut w| std::mem::take(&mut w.0)).unwrap_or_default();
         // Off its tapes' marks before its id can be taken again, so that a
         // tape does not take the next tensor at this id for this one.
@@ -269,6 +276,8 @@ impl Release<'_, '_> {
             }
         }
         if !free.give(e) {
+            // The list is full: despawned after all.
+            self.state.retired -= 1;
             self.state.doomed.push(e);
         }
     }

@@ -54,6 +54,10 @@ pub struct FlushState {
     /// Where `Cleanup` keeps retired rows (see [`crate::rows`]); a bare
     /// World without them despawns every dropped row.
     pub rows: Option<Arc<FreeRows>>,
+    /// Rows in the `Storage::Free` state: on `rows`, or taken by an op call
+    /// whose record is not materialized yet. Changed only under the World's
+    /// lock, so `Engine::entity_count` is exact while other threads take ids.
+    pub retired: usize,
     /// Pending ops in program order, for `Plan`.
     pub pending: Vec<Entity>,
     /// This flush's ops in program order, not yet taken by a backend.
