@@ -6,17 +6,9 @@ mod common;
 
 use gradtape::*;
 
-/// Values of wildly different magnitudes, so a different summation order
-/// would show in the last bits.
+/// Values over 5 decades with both signs (see `common::wild`).
 fn wild(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|i| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-            (u - 0.5) * 10f64.powi((i % 5) as i32 - 2)
-        })
-        .collect()
+    common::wild(n, seed, 5)
 }
 
 /// The products of the benchmarks and the MLP (and odd edges, transposes

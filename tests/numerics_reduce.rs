@@ -55,17 +55,9 @@ fn reduce_mean_divides_f64() -> Result<()> {
     Ok(())
 }
 
-/// Values over six decades with both signs, so any change in the order of
-/// additions changes the bits of the sum.
+/// Values over 7 decades with both signs (see `common::wild`).
 fn wild(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|i| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-            (u - 0.5) * 10f64.powi((i % 7) as i32 - 3)
-        })
-        .collect()
+    common::wild(n, seed, 7)
 }
 
 /// Every float reduction this test pins, as raw bits: sum and mean of all,

@@ -83,3 +83,16 @@ pub fn assert_same_on_pools<T: PartialEq + Send>(label: &str, threads: &[usize],
     }
     Ok(())
 }
+
+/// Values spread over `decades` decades with both signs (a fixed LCG from
+/// `seed`), so any change in the order of additions changes the last bits.
+pub fn wild(n: usize, seed: u64, decades: i32) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+            (u - 0.5) * 10f64.powi((i as i32 % decades) - decades / 2)
+        })
+        .collect()
+}

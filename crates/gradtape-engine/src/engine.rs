@@ -121,16 +121,8 @@ impl Engine {
 
     /// Turns the queued records into entities (nothing is computed).
     pub(crate) fn materialize_locked(&self, w: &mut World) {
-        let (mut records, mut pending) = {
-            let mut st = w.resource_mut::<FlushState>();
-            (std::mem::take(&mut st.spare_records), std::mem::take(&mut st.pending))
-        };
-        self.0.queue.take_into(&mut records);
         let mut rows = w.query::<systems::TensorRow>();
-        let reused = systems::materialize(w, &mut rows, &mut records, &mut pending);
-        let mut st = w.resource_mut::<FlushState>();
-        (st.spare_records, st.pending) = (records, pending);
-        st.retired -= reused;
+        systems::materialize_queued(w, &mut rows);
     }
 
     /// An entity id for a record about to be queued: a retired row's, so

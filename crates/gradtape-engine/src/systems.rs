@@ -31,7 +31,7 @@ use crate::queue::Record;
 /// computed, tape entries on their tapes.
 /// `rows` finds retired rows to rewrite; ops go on `pending`, in order.
 /// Returns how many retired rows it rewrote.
-pub fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) -> usize {
+fn materialize(world: &mut World, rows: &mut QueryState<TensorRow>, records: &mut Vec<Record>, pending: &mut Vec<Entity>) -> usize {
     let mut reused = 0;
     // Each tape's new entries, appended to it once at the end: a look-up of
     // the tape per entry cost two entity look-ups per recorded op.
@@ -106,10 +106,12 @@ fn place(
 /// A tensor row's components, to rewrite a retired one in place.
 pub type TensorRow = (&'static mut Shape, &'static mut DType, &'static mut Storage, Option<&'static mut Watched>);
 
-/// The `Materialize` system: the engine's queued records become entities.
-pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRow>>) {
-    // One look-up each way: the buffers move out of the state and back. A
-    // world without the state has no op queue, so nothing to materialize.
+/// Materializes the engine's queued records (ops pending, host values,
+/// tape entries on their tapes, retired rows rewritten in place): the
+/// state is looked up once each way, its buffers moving out and back. A
+/// world without the state has no op queue, so nothing to materialize.
+/// `Engine::materialize_locked` runs it outside a schedule.
+pub fn materialize_queued(world: &mut World, rows: &mut QueryState<TensorRow>) {
     let (mut records, mut pending) = {
         let Some(mut st) = world.get_resource_mut::<FlushState>() else { return };
         let mut records = std::mem::take(&mut st.spare_records);
@@ -120,10 +122,15 @@ pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRo
         }
         (records, std::mem::take(&mut st.pending))
     };
-    let reused = materialize(world, &mut rows, &mut records, &mut pending);
+    let reused = materialize(world, rows, &mut records, &mut pending);
     let mut st = world.resource_mut::<FlushState>();
     (st.spare_records, st.pending) = (records, pending);
     st.retired -= reused;
+}
+
+/// The `Materialize` system: the engine's queued records become entities.
+pub fn materialize_system(world: &mut World, mut rows: Local<QueryState<TensorRow>>) {
+    materialize_queued(world, &mut rows);
 }
 
 /// The `Plan` system: a query over the pending ops in program order
@@ -261,12 +268,11 @@ impl Release<'_, '_> {
         // A variable's row is despawned, so that no id an optimizer's slots
         // remember is reused; a pending one (a collect without dispatch) is
         // still listed in `pending`.
-        let Some(free) = st.rows.clone().filter(|_| !variable && !matches!(&*s, Storage::Pending(_))) else {
+        let Some(free) = st.rows.as_ref().filter(|_| !variable && !matches!(&*s, Storage::Pending(_))) else {
             st.doomed.push(e);
             return;
         };
         *s = Storage::Free;
-        st.retired += 1;
         let tapes = watched.map(|mut w| std::mem::take(&mut w.0)).unwrap_or_default();
         // Off its tapes' marks before its id can be taken again, so that a
         // tape does not take the next tensor at this id for this one.
@@ -275,24 +281,24 @@ impl Release<'_, '_> {
                 tape.marks.lock().remove(&e);
             }
         }
-        if !free.give(e) {
+        if free.give(e) {
+            st.retired += 1;
+        } else {
             // The list is full: despawned after all.
-            self.state.retired -= 1;
-            self.state.doomed.push(e);
+            st.doomed.push(e);
         }
     }
 }
 
 /// The `Cleanup` system: releases what the dropped handles held (see
-/// [`Release`]), then despawns every doomed entity in one pass. It needs
-/// the [`FlushState`] resource (Materialize, which runs first in both
-/// schedules, adds it to a bare world). Exclusive
+/// [`Release`]), then despawns every doomed entity in one pass. Exclusive
 /// because despawning changes the World's structure. Despawning drops the
 /// references the entities' components held (a tape entry's inputs), so it
-/// releases and despawns again until nothing is left.
+/// releases and despawns again until nothing is left. It needs the
+/// [`FlushState`] resource (a bare world's test inserts it).
 pub fn cleanup_system(world: &mut World, mut release: Local<SystemState<Release<'static, 'static>>>) {
-    // One fetch of the state when nothing was dropped, two when rows were
-    // only retired: each costs about as much as a small op's kernel.
+    // One fetch of the state unless something is despawned (then one more
+    // per round): each costs about as much as a small op's kernel.
     let mut r = release.get_mut(world).expect("internal: cleanup runs on a world with a FlushState");
     if !r.run() {
         return;
